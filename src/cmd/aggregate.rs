@@ -1,0 +1,199 @@
+//! `tapebar aggregate`: captures in, CSV bars out.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::capture::{self, Input};
+use crate::cli::{AggregateArgs, Fill};
+use crate::engine::{Engine, Outcome, Settings};
+use crate::output::{self, RowStore};
+use crate::progress::Progress;
+use crate::report;
+use crate::venue;
+
+/// Run the subcommand; returns the process exit code.
+pub fn run(args: AggregateArgs) -> Result<i32> {
+    let to_stdout = args.output.as_os_str() == "-";
+    if !to_stdout && !args.force {
+        refuse_existing_outputs(&args.output)?;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0) as usize)
+        .build()
+        .context("cannot start worker threads")?;
+
+    let (inputs, input_errors) = capture::expand_inputs(&args.inputs);
+    let mut failed = false;
+    for e in &input_errors {
+        eprintln!("tapebar: error: `{}`: {}", e.input, e.error);
+        failed = true;
+    }
+    if inputs.is_empty() {
+        bail!("no input to read");
+    }
+
+    let settings = Settings {
+        interval: args.interval,
+        max_delay: args.max_delay,
+        keep_pre_capture: args.keep_pre_capture,
+        strict: args.strict,
+        venue_override: args
+            .venue
+            .as_ref()
+            .map(|v| &*Box::leak(v.to_lowercase().into_boxed_str())),
+    };
+    let total_bytes: u64 = inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Input::Stdin => 0,
+        })
+        .sum();
+    let spill_dir = if to_stdout {
+        std::env::temp_dir()
+    } else {
+        args.output.clone()
+    };
+    let mut store = RowStore::new(spill_dir);
+    let progress = Progress::new(total_bytes, args.quiet);
+    let engine = Engine::new(settings, args.fill == Fill::Forward, inputs, &mut store);
+    let outcome = engine
+        .run(&pool, &|b| progress.set(b))
+        .map_err(|f| anyhow::anyhow!(f.0))?;
+    progress.finish();
+    if let Some(e) = store.take_error() {
+        bail!("cannot keep bar rows in a temporary file: {}", capture::io_message(&e));
+    }
+
+    let Outcome {
+        series,
+        inputs: mut reports,
+    } = outcome;
+
+    // One stream per (venue, symbol): the preferred one (Binance: trade over aggTrade).
+    let mut chosen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (si, s) in series.iter().enumerate() {
+        let key = (s.venue, s.symbol.as_ref());
+        match chosen.get(&key) {
+            Some(&cur) if series[cur].stream <= s.stream => {}
+            _ => {
+                chosen.insert(key, si);
+            }
+        }
+    }
+    for (si, s) in series.iter().enumerate() {
+        if chosen.get(&(s.venue, s.symbol.as_ref())) == Some(&si) {
+            continue;
+        }
+        let reason = format!(
+            "{} (the capture also has the symbol's trade stream)",
+            venue::stream_label(s.venue, s.stream)
+        );
+        for &(input, n) in &s.trades_by_input {
+            let c = &mut reports[input as usize].counts;
+            c.trades -= n;
+            c.skipped.add(Cow::Owned(reason.clone()), n, 0);
+        }
+    }
+
+    let write_result = if to_stdout {
+        write_long(&series, &chosen, &store)
+    } else {
+        write_files(&args.output, args.force, &series, &chosen, &store)
+    };
+    match write_result {
+        Ok(ok) => failed |= !ok,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(e) => return Err(e).context("cannot write bars to stdout"),
+    }
+
+    for r in &reports {
+        if let Some(e) = &r.error {
+            eprintln!("tapebar: error: `{}`: {e}", r.display);
+            failed = true;
+        }
+        if !args.quiet && r.error.as_deref().is_none_or(|e| !e.starts_with("cannot open")) {
+            eprintln!("tapebar: {}", report::summary_line(&r.display, &r.counts));
+        }
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Without --force, stop before any work if the directory already holds bar files.
+fn refuse_existing_outputs(dir: &Path) -> Result<()> {
+    let Ok(venues) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for v in venues.flatten() {
+        let Ok(files) = std::fs::read_dir(v.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == "csv") {
+                bail!(
+                    "`{}` already holds bars (e.g. `{}`); use --force to replace them or -o for another directory",
+                    dir.display(),
+                    p.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One long CSV on stdout, sorted by venue, symbol, ts.
+fn write_long(
+    series: &[crate::engine::Series],
+    chosen: &BTreeMap<(&str, &str), usize>,
+    store: &RowStore,
+) -> io::Result<bool> {
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    w.write_all(output::long_header().as_bytes())?;
+    for (&(venue, symbol), &si) in chosen {
+        debug_assert_eq!(series[si].venue, venue);
+        let mut prefix = output::csv_field(venue);
+        prefix.push(b',');
+        prefix.extend_from_slice(&output::csv_field(symbol));
+        prefix.push(b',');
+        store.for_each_piece(si, |piece| {
+            for row in piece.split_inclusive(|&b| b == b'\n') {
+                w.write_all(&prefix)?;
+                w.write_all(row)?;
+            }
+            Ok(())
+        })?;
+    }
+    w.flush()?;
+    Ok(true)
+}
+
+/// One file per symbol under `dir`. Returns false if any file could not be written.
+fn write_files(
+    dir: &Path,
+    force: bool,
+    series: &[crate::engine::Series],
+    chosen: &BTreeMap<(&str, &str), usize>,
+    store: &RowStore,
+) -> io::Result<bool> {
+    let mut ok = true;
+    let header = output::file_header();
+    for (&(venue, symbol), &si) in chosen {
+        let _ = &series[si];
+        let path: PathBuf = output::bar_path(dir, venue, symbol);
+        let res = output::write_atomic(&path, force, |w| {
+            w.write_all(header.as_bytes())?;
+            store.for_each_piece(si, |piece| w.write_all(piece))
+        });
+        if let Err(e) = res {
+            eprintln!("tapebar: error: cannot write `{}`: {}", path.display(), capture::io_message(&e));
+            ok = false;
+        }
+    }
+    Ok(ok)
+}

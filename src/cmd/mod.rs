@@ -1,0 +1,3 @@
+//! One module per subcommand: arguments in, work done, exit code out.
+
+pub mod aggregate;

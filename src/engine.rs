@@ -1,0 +1,909 @@
+//! The aggregation pipeline: inputs → chunks → (parallel) partial bars → merged buckets →
+//! closed, forward-filled rows.
+//!
+//! - Inputs are read interleaved by their capture clock (receive time, else trade time), a
+//!   batch of chunks at a time, so overlapping recordings of the same period are merged
+//!   while both are open, with memory bounded by the batch, not by the inputs.
+//! - Each chunk of a batch is decoded on the rayon pool into partial bars per
+//!   (venue, stream, symbol, bucket) with the trade ids seen (deduplicated inside the chunk).
+//! - Chunk results are merged in input order. A chunk bucket whose ids overlap the ids
+//!   already merged for that bucket (a duplicate across chunks) is re-read line by line, so
+//!   every duplicate is dropped exactly once and the result does not depend on where chunks
+//!   were cut or how many threads ran.
+//! - After each batch, buckets that end more than `max_delay` before the slowest open
+//!   input's clock are closed: written out as rows (with forward fill) and their id sets
+//!   dropped. A trade that arrives later for a closed bucket is counted, never mis-assigned.
+//!
+//! Batches and chunk boundaries depend only on the input bytes, never on the thread count,
+//! so the output is byte-identical for any `--threads`.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::bar::{capture_order, OrderKey, PartialBar};
+use crate::capture::envelope::{self, Line};
+use crate::capture::{self, Chunk, Compression, Input, Opened};
+use crate::decimal::Decimal;
+use crate::dedup::IdSet;
+use crate::fxhash::FxHasher;
+use crate::json::Tape;
+use crate::report::Counts;
+use crate::time::{bucket_start, NS_PER_S};
+use crate::trade::{Trade, TradeId};
+use crate::venue::{self, Ctx, Decoded, Out};
+
+/// How far before the start of its recording a trade may be and still count as observed
+/// live (exchange and recorder clocks differ by a few hundred ms at most).
+pub const PRE_CAPTURE_SLACK: i64 = 5 * NS_PER_S;
+/// Chunks per batch. A constant, so results never depend on the thread count.
+pub const BATCH_CHUNKS: usize = 32;
+
+pub const SKIP_PRE_CAPTURE: &str = "pre-capture (older than its recording's start by more than 5 s)";
+pub const SKIP_HISTORY: &str = "history (labelled snapshot of past trades)";
+pub const SKIP_LATE: &str = "late (arrived after its bucket was closed; see --max-delay)";
+pub const SKIP_OVERFLOW: &str = "exact sum would exceed 256 bits";
+
+/// What the pipeline needs to know.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Bucket width, ns.
+    pub interval: i64,
+    /// Reordering tolerated before a bucket is closed, ns.
+    pub max_delay: i64,
+    pub keep_pre_capture: bool,
+    pub strict: bool,
+    pub venue_override: Option<&'static str>,
+}
+
+/// Connection state of a recording at some line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conn {
+    pub url: Option<Arc<str>>,
+    /// When the recording (connection) started, if the capture has receive times.
+    pub start: Option<i64>,
+    /// The next receive time starts a recording (file start, after a disconnect marker).
+    pub pending_start: bool,
+}
+
+impl Conn {
+    fn new_input() -> Conn {
+        Conn {
+            url: None,
+            start: None,
+            pending_start: true,
+        }
+    }
+}
+
+/// A decoded trade, checked against the rules that leave trades out.
+fn admit(t: &Trade, conn: &Conn, frontier: i64, s: &Settings) -> Result<(), &'static str> {
+    if !s.keep_pre_capture {
+        if t.history {
+            return Err(SKIP_HISTORY);
+        }
+        if let Some(start) = conn.start {
+            if t.time < start - PRE_CAPTURE_SLACK {
+                return Err(SKIP_PRE_CAPTURE);
+            }
+        }
+    }
+    if t.time < frontier {
+        return Err(SKIP_LATE);
+    }
+    Ok(())
+}
+
+#[inline]
+fn order_key(t: &Trade, input: u32, offset: u64, index: u32) -> OrderKey {
+    OrderKey {
+        time: t.time,
+        id: match (&t.id, t.id_ordered) {
+            (TradeId::Num(v), true) => *v,
+            _ => 0,
+        },
+        capture: capture_order(input, offset, index),
+    }
+}
+
+/// Trades and skips of one message, committed only when the whole message decoded.
+#[derive(Default)]
+struct MessageBuf<'a> {
+    trades: Vec<Trade<'a>>,
+    skips: Vec<&'static str>,
+}
+
+impl<'a> MessageBuf<'a> {
+    /// An empty buffer for the next message, reusing this one's allocations (the trades of
+    /// one message borrow from its parsed tape, so the buffer cannot outlive it).
+    fn recycle<'b>(self) -> MessageBuf<'b> {
+        fn empty<'x, 'y, T, U>(mut v: Vec<T>) -> Vec<U> {
+            v.clear();
+            // In-place collection keeps the allocation (same size and alignment).
+            v.into_iter().filter_map(|_| None).collect()
+        }
+        MessageBuf {
+            trades: empty(self.trades),
+            skips: self.skips.into_iter().filter(|_| false).collect(),
+        }
+    }
+}
+
+impl<'a> Out<'a> for MessageBuf<'a> {
+    fn trade(&mut self, t: Trade<'a>) {
+        self.trades.push(t);
+    }
+    fn skip(&mut self, reason: &'static str) {
+        self.skips.push(reason);
+    }
+}
+
+/// Partial bar of one (venue, stream, symbol, bucket) within a chunk.
+struct Group {
+    venue: &'static str,
+    stream: u8,
+    symbol: Box<str>,
+    bucket: i64,
+    bar: PartialBar,
+    ids: IdSet,
+    /// Chunk offsets of the lines that contributed trades, for re-reading on a conflict.
+    lines: Vec<u32>,
+    /// Duplicates dropped inside the chunk.
+    dups: u64,
+}
+
+/// What a worker makes of one chunk.
+pub struct ChunkOut {
+    groups: Vec<Group>,
+    counts: Counts,
+    /// Connection state at the chunk's start (assumed) and at each change inside it.
+    segments: Vec<(u32, Conn)>,
+    /// Event times (receive time, else trade time) sampled for the clock.
+    clock: Option<i64>,
+    /// With --strict: the first malformed line (chunk-relative line number, reason).
+    fatal: Option<(u64, String)>,
+}
+
+impl ChunkOut {
+    fn end_conn(&self) -> &Conn {
+        &self.segments.last().expect("segment 0 always exists").1
+    }
+}
+
+/// Everything a worker needs besides the bytes.
+#[derive(Clone)]
+struct Job {
+    input: u32,
+    offset: u64,
+    frontier: i64,
+    assumed: Conn,
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Iterate `(offset, line)` over a chunk (lines without their `\n`).
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        pos = end + 1;
+        Some((start, &bytes[start..end]))
+    })
+}
+
+/// Decode one chunk into partial bars.
+fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
+    let mut tape = Tape::new();
+    let mut spare: MessageBuf<'static> = MessageBuf::default();
+    let mut counts = Counts::default();
+    let mut groups: Vec<Group> = Vec::new();
+    // symbol -> indices of its groups in this chunk
+    let mut index: FxMap<Box<str>, Vec<u32>> = FxMap::default();
+    let mut conn = job.assumed.clone();
+    let mut segments = vec![(0u32, conn.clone())];
+    let mut times: Vec<i64> = Vec::new();
+    let mut fatal = None;
+    let mut line_no: u64 = 0;
+
+    for (off, line) in lines(bytes) {
+        line_no += 1;
+        let parsed = envelope::parse_line(line);
+        let (recv, payload) = match parsed {
+            Err(e) => {
+                counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
+                if s.strict && fatal.is_none() {
+                    fatal = Some((line_no, e.to_string()));
+                }
+                continue;
+            }
+            Ok(Line::Blank) => {
+                if conn.start.is_some() || !conn.pending_start {
+                    conn.start = None;
+                    conn.pending_start = true;
+                    segments.push((off as u32, conn.clone()));
+                }
+                continue;
+            }
+            Ok(Line::Connect { url, time }) => {
+                conn = Conn {
+                    url: Some(Arc::from(url)),
+                    start: Some(time),
+                    pending_start: false,
+                };
+                segments.push((off as u32, conn.clone()));
+                counts.recorder_lines += 1;
+                continue;
+            }
+            Ok(Line::Ignored) => {
+                counts.recorder_lines += 1;
+                continue;
+            }
+            Ok(Line::Message { recv, payload, .. }) => (recv, payload),
+        };
+        counts.messages += 1;
+        let root = match tape.parse(payload) {
+            Ok(v) => v,
+            Err(e) => {
+                counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
+                if s.strict && fatal.is_none() {
+                    fatal = Some((line_no, e.to_string()));
+                }
+                continue;
+            }
+        };
+        let (msg, recv) = match envelope::unwrap_json(root) {
+            Some((inner, r)) => (inner, r.or(recv)),
+            None => (root, recv),
+        };
+        if let Some(r) = recv {
+            times.push(r);
+            if conn.pending_start {
+                conn.start = Some(r);
+                conn.pending_start = false;
+                segments.push((off as u32, conn.clone()));
+            }
+        }
+        let ctx = Ctx {
+            url: conn.url.as_deref(),
+        };
+        let mut buf = std::mem::take(&mut spare).recycle();
+        let decoded = venue::decode(msg, &ctx, &mut buf);
+        match decoded {
+            Err(e) => {
+                counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
+                if s.strict && fatal.is_none() {
+                    fatal = Some((line_no, e.to_string()));
+                }
+            }
+            Ok(Decoded::NotMine) => {
+                counts
+                    .unrecognised
+                    .add(Cow::Borrowed("message of no known venue"), 1, line_no);
+            }
+            Ok(Decoded::Other { .. }) => counts.non_trade += 1,
+            Ok(Decoded::Trades { .. }) => {
+                for reason in buf.skips.drain(..) {
+                    counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
+                }
+                for (i, mut t) in buf.trades.drain(..).enumerate() {
+                    if let Some(v) = s.venue_override {
+                        t.venue = v;
+                    }
+                    if recv.is_none() {
+                        times.push(t.time);
+                    }
+                    if let Err(reason) = admit(&t, &conn, job.frontier, s) {
+                        counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
+                        continue;
+                    }
+                    let bucket = bucket_start(t.time, s.interval);
+                    let gi = group_for(&mut groups, &mut index, &t, bucket);
+                    let g = &mut groups[gi];
+                    if !g.ids.insert(&t.id) {
+                        g.dups += 1;
+                        counts.duplicates += 1;
+                        continue;
+                    }
+                    let key = order_key(&t, job.input, job.offset + off as u64, i as u32);
+                    if g.bar.trades == 0 {
+                        g.bar = PartialBar::of_trade(key, t.price, t.size, t.side);
+                    } else if g.bar.add_trade(key, t.price, t.size, t.side).is_err() {
+                        counts.skipped.add(Cow::Borrowed(SKIP_OVERFLOW), 1, line_no);
+                        continue;
+                    }
+                    if g.lines.last() != Some(&(off as u32)) {
+                        g.lines.push(off as u32);
+                    }
+                    counts.trades += 1;
+                }
+            }
+        }
+        spare = buf.recycle();
+    }
+    counts.lines = line_no;
+    let clock = if times.is_empty() {
+        None
+    } else {
+        let mid = times.len() / 2;
+        Some(*times.select_nth_unstable(mid).1)
+    };
+    ChunkOut {
+        groups,
+        counts,
+        segments,
+        clock,
+        fatal,
+    }
+}
+
+fn group_for(
+    groups: &mut Vec<Group>,
+    index: &mut FxMap<Box<str>, Vec<u32>>,
+    t: &Trade,
+    bucket: i64,
+) -> usize {
+    let list = match index.get_mut(t.symbol.as_ref()) {
+        Some(l) => l,
+        None => index.entry(Box::from(t.symbol.as_ref())).or_default(),
+    };
+    for &gi in list.iter().rev() {
+        let g = &groups[gi as usize];
+        if g.bucket == bucket && g.stream == t.stream && std::ptr::eq(g.venue, t.venue) {
+            return gi as usize;
+        }
+    }
+    for &gi in list.iter().rev() {
+        let g = &groups[gi as usize];
+        if g.bucket == bucket && g.stream == t.stream && g.venue == t.venue {
+            return gi as usize;
+        }
+    }
+    let gi = groups.len();
+    groups.push(Group {
+        venue: t.venue,
+        stream: t.stream,
+        symbol: Box::from(t.symbol.as_ref()),
+        bucket,
+        bar: PartialBar {
+            open_key: OrderKey::default(),
+            open: Decimal::ZERO,
+            close_key: OrderKey::default(),
+            close: Decimal::ZERO,
+            high: Decimal::ZERO,
+            low: Decimal::ZERO,
+            volume: Default::default(),
+            quote_volume: Default::default(),
+            buy_volume: Default::default(),
+            trades: 0,
+        },
+        ids: IdSet::new(),
+        lines: Vec::new(),
+        dups: 0,
+    });
+    list.push(gi as u32);
+    gi
+}
+
+// ----- merged state ---------------------------------------------------------------------
+
+/// A bucket still open for trades.
+struct OpenBucket {
+    bar: PartialBar,
+    ids: IdSet,
+}
+
+/// One stream of trades of one symbol at one venue: the unit bars are built for.
+pub struct Series {
+    pub venue: &'static str,
+    pub stream: u8,
+    pub symbol: Box<str>,
+    open: BTreeMap<i64, OpenBucket>,
+    /// Last bucket written and its close, for forward fill.
+    last: Option<(i64, Decimal)>,
+    /// Trades in the series, per input (input index, count), for the summary.
+    pub trades_by_input: Vec<(u32, u64)>,
+}
+
+/// Where closed buckets go, in bucket order per series.
+pub trait RowSink {
+    /// A bucket with trades.
+    fn bar(&mut self, series: usize, bucket: i64, bar: &PartialBar);
+    /// An empty interval between two traded ones (only called with forward fill on).
+    fn fill(&mut self, series: usize, bucket: i64, close: Decimal);
+}
+
+/// Per-input state.
+struct InputState {
+    input: Input,
+    display: String,
+    counts: Counts,
+    conn: Conn,
+    clock: i64,
+    compression: Compression,
+    source: Source,
+    error: Option<String>,
+}
+
+enum Source {
+    Pending,
+    Mapped { map: Arc<memmap2::Mmap>, pos: usize, released: usize },
+    Stream(Receiver<io::Result<Chunk>>),
+    Done,
+}
+
+/// The result of a run.
+pub struct Outcome {
+    pub series: Vec<Series>,
+    pub inputs: Vec<InputReport>,
+}
+
+pub struct InputReport {
+    pub display: String,
+    pub compression: Compression,
+    pub counts: Counts,
+    /// The input could not be opened or read to its end.
+    pub error: Option<String>,
+}
+
+/// A `--strict` stop, or another fatal error: one line naming where.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+/// Progress callback: bytes of input consumed so far.
+pub type Progress<'p> = &'p (dyn Fn(u64) + Sync);
+
+pub struct Engine<'s> {
+    settings: Settings,
+    fill: bool,
+    inputs: Vec<InputState>,
+    series: Vec<Series>,
+    series_index: FxMap<(&'static str, u8, Box<str>), usize>,
+    frontier: i64,
+    sink: &'s mut dyn RowSink,
+    read_bytes: Arc<AtomicU64>,
+    mapped_done: u64,
+}
+
+impl<'s> Engine<'s> {
+    pub fn new(settings: Settings, fill: bool, inputs: Vec<Input>, sink: &'s mut dyn RowSink) -> Self {
+        let read_bytes = Arc::new(AtomicU64::new(0));
+        let inputs = inputs
+            .into_iter()
+            .map(|input| {
+                let display = input.display();
+                InputState {
+                    clock: i64::MIN,
+                    input,
+                    display,
+                    counts: Counts::default(),
+                    conn: Conn::new_input(),
+                    compression: Compression::None,
+                    source: Source::Pending,
+                    error: None,
+                }
+            })
+            .collect();
+        Engine {
+            settings,
+            fill,
+            inputs,
+            series: Vec::new(),
+            series_index: FxMap::default(),
+            frontier: i64::MIN,
+            sink,
+            read_bytes,
+            mapped_done: 0,
+        }
+    }
+
+    /// Run to the end of all inputs.
+    pub fn run(mut self, pool: &rayon::ThreadPool, progress: Progress) -> Result<Outcome, Fatal> {
+        self.peek_clocks();
+        while let Some(i) = self.next_input() {
+            let chunks = self.take_batch(i);
+            if chunks.is_empty() {
+                continue;
+            }
+            let frontier = self.frontier;
+            let assumed = self.inputs[i].conn.clone();
+            let settings = &self.settings;
+            let outs: Vec<ChunkOut> = pool.install(|| {
+                chunks
+                    .par_iter()
+                    .map(|c| {
+                        let job = Job {
+                            input: i as u32,
+                            offset: c.offset,
+                            frontier,
+                            assumed: assumed.clone(),
+                        };
+                        decode_chunk(c.bytes.as_slice(), &job, settings)
+                    })
+                    .collect()
+            });
+            for (chunk, out) in chunks.iter().zip(outs) {
+                self.merge_chunk(i, chunk, out, frontier)?;
+            }
+            let consumed_to = chunks.last().map(|c| c.offset as usize + c.bytes.as_slice().len());
+            drop(chunks);
+            self.release_mapped(i, consumed_to);
+            progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
+            self.close_buckets(false);
+        }
+        self.close_buckets(true);
+        Ok(Outcome {
+            series: self.series,
+            inputs: self
+                .inputs
+                .into_iter()
+                .map(|s| InputReport {
+                    display: s.display,
+                    compression: s.compression,
+                    counts: s.counts,
+                    error: s.error,
+                })
+                .collect(),
+        })
+    }
+
+    /// The capture clock each input starts at, read from its first lines, so inputs are
+    /// opened in time order and an input not yet opened does not hold buckets open.
+    fn peek_clocks(&mut self) {
+        for st in &mut self.inputs {
+            if st.input == Input::Stdin {
+                continue;
+            }
+            st.clock = peek_start(&st.input).unwrap_or(i64::MIN);
+        }
+    }
+
+    /// The unfinished input with the earliest clock (ties: command-line order).
+    fn next_input(&self) -> Option<usize> {
+        self.inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !matches!(s.source, Source::Done))
+            .min_by_key(|(i, s)| (s.clock, *i))
+            .map(|(i, _)| i)
+    }
+
+    fn take_batch(&mut self, i: usize) -> Vec<Chunk> {
+        let st = &mut self.inputs[i];
+        if matches!(st.source, Source::Pending) {
+            match capture::open(&st.input, self.read_bytes.clone()) {
+                Ok((comp, Opened::Mapped(map))) => {
+                    st.compression = comp;
+                    st.source = Source::Mapped {
+                        map,
+                        pos: 0,
+                        released: 0,
+                    };
+                }
+                Ok((comp, Opened::Stream(r))) => {
+                    st.compression = comp;
+                    st.source = Source::Stream(capture::stream_chunks(r));
+                }
+                Err(e) => {
+                    st.error = Some(format!("cannot open: {}", capture::io_message(&e)));
+                    st.source = Source::Done;
+                    return Vec::new();
+                }
+            }
+        }
+        let mut chunks = Vec::with_capacity(BATCH_CHUNKS);
+        match &mut st.source {
+            Source::Mapped { map, pos, .. } => {
+                while chunks.len() < BATCH_CHUNKS {
+                    match capture::next_mapped_chunk(map, *pos) {
+                        Some(c) => {
+                            *pos = c.offset as usize + c.bytes.as_slice().len();
+                            self.mapped_done += c.bytes.as_slice().len() as u64;
+                            chunks.push(c);
+                        }
+                        None => break,
+                    }
+                }
+                if chunks.len() < BATCH_CHUNKS {
+                    // Reached the end: keep the map until the batch is merged (chunks
+                    // hold it), then the input is done.
+                    st.source = Source::Done;
+                }
+            }
+            Source::Stream(rx) => {
+                while chunks.len() < BATCH_CHUNKS {
+                    match rx.recv() {
+                        Ok(Ok(c)) => {
+                            if c.overlong_lines > 0 {
+                                st.counts.malformed.add(
+                                    Cow::Borrowed("line longer than 256 MiB"),
+                                    c.overlong_lines,
+                                    0,
+                                );
+                            }
+                            chunks.push(c);
+                        }
+                        Ok(Err(e)) => {
+                            st.error = Some(format!(
+                                "read error after {} lines: {}",
+                                st.counts.lines,
+                                capture::io_message(&e)
+                            ));
+                            st.source = Source::Done;
+                            break;
+                        }
+                        Err(_) => {
+                            st.source = Source::Done;
+                            break;
+                        }
+                    }
+                }
+            }
+            Source::Pending | Source::Done => {}
+        }
+        chunks
+    }
+
+    /// Let the kernel drop mapped pages already decoded, so resident memory stays bounded.
+    fn release_mapped(&mut self, i: usize, consumed_to: Option<usize>) {
+        let Some(end) = consumed_to else { return };
+        if let Source::Mapped { map, released, .. } = &mut self.inputs[i].source {
+            let page = 4096;
+            let upto = end / page * page;
+            if upto > *released {
+                // SAFETY: the range lies inside the read-only map and no chunk of it is
+                // alive any more; dropped pages are read back from the page cache if touched.
+                unsafe {
+                    let _ = map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        *released,
+                        upto - *released,
+                    );
+                }
+                *released = upto;
+            }
+        }
+    }
+
+    fn intern(&mut self, venue: &'static str, stream: u8, symbol: &str) -> usize {
+        if let Some(&i) = self.series_index.get(&(venue, stream, Box::from(symbol))) {
+            return i;
+        }
+        let i = self.series.len();
+        self.series.push(Series {
+            venue,
+            stream,
+            symbol: Box::from(symbol),
+            open: BTreeMap::new(),
+            last: None,
+            trades_by_input: Vec::new(),
+        });
+        self.series_index.insert((venue, stream, Box::from(symbol)), i);
+        i
+    }
+
+    fn merge_chunk(&mut self, i: usize, chunk: &Chunk, mut out: ChunkOut, frontier: i64) -> Result<(), Fatal> {
+        // The worker assumed the connection state the input had before the batch; if an
+        // earlier chunk of this batch changed it (a new recording or a disconnect), decode
+        // this chunk again with the right state.
+        if out.segments[0].1 != self.inputs[i].conn {
+            let job = Job {
+                input: i as u32,
+                offset: chunk.offset,
+                frontier,
+                assumed: self.inputs[i].conn.clone(),
+            };
+            out = decode_chunk(chunk.bytes.as_slice(), &job, &self.settings);
+        }
+        let line_base = self.inputs[i].counts.lines;
+        if let Some((line, reason)) = &out.fatal {
+            return Err(Fatal(format!(
+                "{}:{}: {reason} (--strict)",
+                self.inputs[i].display,
+                line_base + line
+            )));
+        }
+        self.inputs[i].counts.absorb(&out.counts, line_base);
+        self.inputs[i].conn = out.end_conn().clone();
+        if let Some(c) = out.clock {
+            self.inputs[i].clock = self.inputs[i].clock.max(c);
+        }
+        let groups = std::mem::take(&mut out.groups);
+        for g in groups {
+            let si = self.intern(g.venue, g.stream, &g.symbol);
+            let conflict = match self.series[si].open.get(&g.bucket) {
+                Some(ob) => ob.ids.intersects(&g.ids),
+                None => false,
+            };
+            if !conflict {
+                let trades = g.bar.trades;
+                let series = &mut self.series[si];
+                match series.open.get_mut(&g.bucket) {
+                    Some(ob) => {
+                        if ob.bar.merge(&g.bar).is_err() {
+                            return Err(Fatal(format!(
+                                "{}: exact sums of {} {} exceed 256 bits",
+                                self.inputs[i].display, g.venue, g.symbol
+                            )));
+                        }
+                        ob.ids.union(g.ids);
+                    }
+                    None => {
+                        series.open.insert(g.bucket, OpenBucket { bar: g.bar, ids: g.ids });
+                    }
+                }
+                add_input_trades(series, i as u32, trades);
+            } else {
+                self.reread_group(i, chunk, &out, &g, frontier, si);
+            }
+        }
+        Ok(())
+    }
+
+    /// A chunk bucket shares ids with the merged bucket: take its lines again one by one
+    /// against the merged ids.
+    fn reread_group(&mut self, i: usize, chunk: &Chunk, out: &ChunkOut, g: &Group, frontier: i64, si: usize) {
+        let counts = &mut self.inputs[i].counts;
+        counts.trades -= g.bar.trades;
+        counts.duplicates -= g.dups;
+        let bytes = chunk.bytes.as_slice();
+        let mut tape = Tape::new();
+        let mut added = 0u64;
+        let mut dups = 0u64;
+        let series = &mut self.series[si];
+        let ob = series.open.get_mut(&g.bucket).expect("conflict implies an open bucket");
+        for &off in &g.lines {
+            let off = off as usize;
+            let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
+            let conn = &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
+            let Ok(Line::Message { payload, .. }) = envelope::parse_line(&bytes[off..end]) else {
+                continue;
+            };
+            let Ok(root) = tape.parse(payload) else { continue };
+            let msg = envelope::unwrap_json(root).map_or(root, |(m, _)| m);
+            let mut buf = MessageBuf::default();
+            let ctx = Ctx {
+                url: conn.url.as_deref(),
+            };
+            if !matches!(venue::decode(msg, &ctx, &mut buf), Ok(Decoded::Trades { .. })) {
+                continue;
+            }
+            for (k, mut t) in buf.trades.drain(..).enumerate() {
+                if let Some(v) = self.settings.venue_override {
+                    t.venue = v;
+                }
+                if t.venue != g.venue
+                    || t.stream != g.stream
+                    || t.symbol.as_ref() != g.symbol.as_ref()
+                    || bucket_start(t.time, self.settings.interval) != g.bucket
+                    || admit(&t, conn, frontier, &self.settings).is_err()
+                {
+                    continue;
+                }
+                if !ob.ids.insert(&t.id) {
+                    dups += 1;
+                    continue;
+                }
+                let key = order_key(&t, i as u32, chunk.offset + off as u64, k as u32);
+                if ob.bar.add_trade(key, t.price, t.size, t.side).is_ok() {
+                    added += 1;
+                }
+            }
+        }
+        counts.trades += added;
+        counts.duplicates += dups;
+        add_input_trades(series, i as u32, added);
+    }
+
+    /// Close buckets that can no longer receive trades (all of them at the end).
+    fn close_buckets(&mut self, all: bool) {
+        let limit = if all {
+            i64::MAX
+        } else {
+            let w = self
+                .inputs
+                .iter()
+                .filter(|s| !matches!(s.source, Source::Done))
+                .map(|s| s.clock)
+                .min()
+                .unwrap_or(i64::MAX);
+            if w == i64::MIN || w == i64::MAX {
+                return;
+            }
+            bucket_start(w.saturating_sub(self.settings.max_delay), self.settings.interval)
+        };
+        if limit <= self.frontier {
+            return;
+        }
+        self.frontier = limit;
+        let interval = self.settings.interval;
+        for (si, series) in self.series.iter_mut().enumerate() {
+            while let Some(entry) = series.open.first_entry() {
+                if *entry.key() >= limit {
+                    break;
+                }
+                let (bucket, ob) = entry.remove_entry();
+                if self.fill {
+                    if let Some((last, close)) = series.last {
+                        let mut b = last + interval;
+                        while b < bucket {
+                            self.sink.fill(si, b, close);
+                            b += interval;
+                        }
+                    }
+                }
+                self.sink.bar(si, bucket, &ob.bar);
+                series.last = Some((bucket, ob.bar.close));
+            }
+        }
+    }
+}
+
+fn add_input_trades(series: &mut Series, input: u32, n: u64) {
+    if n == 0 {
+        return;
+    }
+    match series.trades_by_input.last_mut() {
+        Some((i, c)) if *i == input => *c += n,
+        _ => {
+            if let Some(e) = series.trades_by_input.iter_mut().find(|(i, _)| *i == input) {
+                e.1 += n;
+            } else {
+                series.trades_by_input.push((input, n));
+            }
+        }
+    }
+}
+
+/// The first capture time in an input's first 256 KiB: a receive time or connection time
+/// where the recorder wrote one, else the first trade's time.
+pub fn peek_start(input: &Input) -> Option<i64> {
+    use std::io::Read as _;
+    let (_, opened) = capture::open(input, Arc::new(AtomicU64::new(0))).ok()?;
+    let head: Vec<u8> = match opened {
+        Opened::Mapped(m) => m[..m.len().min(256 << 10)].to_vec(),
+        Opened::Stream(mut r) => {
+            let mut v = vec![0u8; 256 << 10];
+            let mut n = 0;
+            while n < v.len() {
+                match r.read(&mut v[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(_) => break,
+                }
+            }
+            v.truncate(n);
+            v
+        }
+    };
+    let mut tape = Tape::new();
+    for (_, line) in lines(&head) {
+        match envelope::parse_line(line) {
+            Ok(Line::Connect { time, .. }) => return Some(time),
+            Ok(Line::Message { recv: Some(r), .. }) => return Some(r),
+            Ok(Line::Message { recv: None, payload, .. }) => {
+                let Ok(root) = tape.parse(payload) else { continue };
+                if let Some((_, Some(r))) = envelope::unwrap_json(root) {
+                    return Some(r);
+                }
+                let mut buf = MessageBuf::default();
+                if let Ok(Decoded::Trades { .. }) = venue::decode(root, &Ctx::default(), &mut buf) {
+                    if let Some(t) = buf.trades.iter().map(|t| t.time).min() {
+                        return Some(t);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}

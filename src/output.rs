@@ -1,0 +1,275 @@
+//! Bar rows and their CSV outputs.
+//!
+//! Closed buckets arrive as rows in bucket order per series and are kept as CSV text; past
+//! [`SPILL_BYTES`] in memory, all rows held are appended to an unnamed temporary file (gone
+//! when the process ends, however it ends), so memory does not grow with the capture.
+//! At the end the rows are written either as one file per symbol (`DIR/<venue>/<SYMBOL>.csv`,
+//! each written to a temporary name in its directory and renamed when complete) or as one
+//! long CSV on stdout.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::bar::{write_fill_row, write_row, PartialBar, COLUMNS};
+use crate::decimal::Decimal;
+use crate::engine::RowSink;
+use crate::time::NS_PER_MS;
+
+/// Rows held in memory before they are moved to the spill file.
+pub const SPILL_BYTES: usize = 32 << 20;
+
+#[derive(Default)]
+struct SeriesRows {
+    mem: Vec<u8>,
+    /// (offset, length) ranges of the spill file, in order.
+    spilled: Vec<(u64, u64)>,
+    rows: u64,
+}
+
+/// Rows of every series, in memory or spilled.
+pub struct RowStore {
+    series: Vec<SeriesRows>,
+    mem_total: usize,
+    spill: Option<File>,
+    spill_len: u64,
+    spill_dir: PathBuf,
+    error: Option<io::Error>,
+}
+
+impl RowStore {
+    /// `spill_dir`: where the temporary spill file goes if it is needed.
+    pub fn new(spill_dir: PathBuf) -> RowStore {
+        RowStore {
+            series: Vec::new(),
+            mem_total: 0,
+            spill: None,
+            spill_len: 0,
+            spill_dir,
+            error: None,
+        }
+    }
+
+    fn rows_mut(&mut self, si: usize) -> &mut SeriesRows {
+        if si >= self.series.len() {
+            self.series.resize_with(si + 1, SeriesRows::default);
+        }
+        &mut self.series[si]
+    }
+
+    fn after_write(&mut self, added: usize) {
+        self.mem_total += added;
+        if self.mem_total >= SPILL_BYTES {
+            if let Err(e) = self.spill_all() {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    fn spill_all(&mut self) -> io::Result<()> {
+        if self.spill.is_none() {
+            std::fs::create_dir_all(&self.spill_dir)?;
+            self.spill = Some(tempfile::tempfile_in(&self.spill_dir)?);
+        }
+        let file = self.spill.as_mut().expect("just created");
+        for s in &mut self.series {
+            if s.mem.is_empty() {
+                continue;
+            }
+            file.write_all(&s.mem)?;
+            s.spilled.push((self.spill_len, s.mem.len() as u64));
+            self.spill_len += s.mem.len() as u64;
+            s.mem = Vec::new();
+        }
+        self.mem_total = 0;
+        Ok(())
+    }
+
+    /// Number of rows of a series.
+    pub fn rows(&self, si: usize) -> u64 {
+        self.series.get(si).map_or(0, |s| s.rows)
+    }
+
+    /// An error met while spilling, if any (reported at the end of the run).
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    /// Call `f` with the rows of a series, in pieces that end at row boundaries.
+    pub fn for_each_piece(&self, si: usize, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let Some(s) = self.series.get(si) else {
+            return Ok(());
+        };
+        let mut buf = Vec::new();
+        for &(off, len) in &s.spilled {
+            let file = self.spill.as_ref().expect("spilled rows imply a spill file");
+            let mut done = 0u64;
+            while done < len {
+                let n = (len - done).min(8 << 20) as usize;
+                buf.resize(n, 0);
+                file.read_exact_at(&mut buf, off + done)?;
+                // Cut at the last row end so pieces hold whole rows.
+                let cut = memchr::memrchr(b'\n', &buf).map_or(n, |i| i + 1);
+                f(&buf[..cut])?;
+                done += cut as u64;
+            }
+        }
+        f(&s.mem)
+    }
+}
+
+impl RowSink for RowStore {
+    fn bar(&mut self, si: usize, bucket: i64, bar: &PartialBar) {
+        let rows = self.rows_mut(si);
+        let before = rows.mem.len();
+        write_row(&mut rows.mem, bucket / NS_PER_MS, bar);
+        rows.rows += 1;
+        let added = rows.mem.len() - before;
+        self.after_write(added);
+    }
+
+    fn fill(&mut self, si: usize, bucket: i64, close: Decimal) {
+        let rows = self.rows_mut(si);
+        let before = rows.mem.len();
+        write_fill_row(&mut rows.mem, bucket / NS_PER_MS, close);
+        rows.rows += 1;
+        let added = rows.mem.len() - before;
+        self.after_write(added);
+    }
+}
+
+/// A file name that is safe on any file system and cannot leave its directory: letters,
+/// digits, `-`, `_` and inner `.` stay; every other byte is written `%XX` (so `XBT/USD`
+/// becomes `XBT%2FUSD` and `..` becomes `%2E.`); the mapping is one-to-one. Very long
+/// names are cut and given a hash of the whole name.
+pub fn safe_file_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (i, &b) in name.as_bytes().iter().enumerate() {
+        let keep = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (b == b'.' && i > 0);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push('%');
+    }
+    const MAX: usize = 200;
+    if out.len() > MAX {
+        use std::hash::Hasher;
+        let mut h = crate::fxhash::FxHasher::default();
+        h.write(name.as_bytes());
+        let mut cut = 180;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str(&format!("~{:016x}", h.finish()));
+    }
+    out
+}
+
+/// The path of a symbol's CSV under `dir`.
+pub fn bar_path(dir: &Path, venue: &str, symbol: &str) -> PathBuf {
+    dir.join(safe_file_name(venue))
+        .join(format!("{}.csv", safe_file_name(symbol)))
+}
+
+/// Header of a per-symbol file.
+pub fn file_header() -> String {
+    COLUMNS.join(",") + "\n"
+}
+
+/// Header of the long form.
+pub fn long_header() -> String {
+    format!("venue,symbol,{}\n", COLUMNS.join(","))
+}
+
+/// A CSV field, quoted when it has to be.
+pub fn csv_field(s: &str) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let _ = w.write_field(s);
+    let _ = w.flush();
+    w.into_inner().unwrap_or_default()
+}
+
+/// Write one complete file atomically: a temporary name in the same directory, renamed
+/// when complete; without `force`, an existing file is never replaced.
+pub fn write_atomic(path: &Path, force: bool, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tapebar-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    {
+        let mut w = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    if force {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                io::Error::new(io::ErrorKind::AlreadyExists, "exists already (use --force to replace it)")
+            } else {
+                e.error
+            }
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_stay_inside() {
+        assert_eq!(safe_file_name("BTCUSDT"), "BTCUSDT");
+        assert_eq!(safe_file_name("XBT/USD"), "XBT%2FUSD");
+        assert_eq!(safe_file_name(".."), "%2E.");
+        assert_eq!(safe_file_name("a\\b"), "a%5Cb");
+        assert_eq!(safe_file_name("a\nb"), "a%0Ab");
+        assert_eq!(safe_file_name("BTC-PERP.x"), "BTC-PERP.x");
+        assert_eq!(safe_file_name("é"), "%C3%A9");
+        assert_eq!(safe_file_name("%"), "%25");
+        let long = "A".repeat(10_000);
+        let f = safe_file_name(&long);
+        assert!(f.len() < 255 && f.starts_with("AAAA"));
+        assert_ne!(f, safe_file_name(&"A".repeat(9_999)));
+        let p = bar_path(Path::new("out"), "binance", "../../etc/passwd");
+        assert_eq!(p, Path::new("out/binance/%2E.%2F%2E.%2Fetc%2Fpasswd.csv"));
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("BTCUSDT"), b"BTCUSDT");
+        assert_eq!(csv_field("a,b"), b"\"a,b\"");
+        assert_eq!(csv_field("a\"b"), b"\"a\"\"b\"");
+    }
+
+    #[test]
+    fn spilled_rows_read_back_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = RowStore::new(dir.path().to_path_buf());
+        store.fill(1, 10 * NS_PER_MS, Decimal::parse("1.5").unwrap());
+        store.spill_all().unwrap();
+        store.fill(0, 20 * NS_PER_MS, Decimal::parse("2").unwrap());
+        store.fill(1, 30 * NS_PER_MS, Decimal::parse("3").unwrap());
+        let mut got = Vec::new();
+        store.for_each_piece(1, |p| {
+            got.extend_from_slice(p);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            "10,1.5,1.5,1.5,1.5,0,0,0,0\n30,3,3,3,3,0,0,0,0\n"
+        );
+        assert_eq!(store.rows(1), 2);
+    }
+}

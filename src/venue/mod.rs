@@ -1,0 +1,159 @@
+//! Venue decoders: recognise a venue's messages and turn its trade messages into [`Trade`]s.
+//!
+//! Each venue is one file with one public function,
+//! `decode(msg, ctx, out) -> Result<Decoded, DecodeError>`, written against [`JsonView`] so
+//! the same code runs on the fast tape and on the serde_json reference. It returns
+//! [`Decoded::NotMine`] for messages of other venues, pushes trades (and counted skips) into
+//! `out`, and reports a recognised trade message it cannot read exactly as a [`DecodeError`].
+//! Adding a venue: write `venue/<name>.rs` and add it to the list in [`decode`].
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::decimal::Decimal;
+use crate::json::{JsonView, Kind};
+use crate::time::{self, Unit};
+use crate::trade::Trade;
+
+pub mod binance;
+
+/// What a decoder knows besides the message itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ctx<'c> {
+    /// The URL of the recording's connection (cryptofeed's header line), if known.
+    pub url: Option<&'c str>,
+}
+
+/// Where a decoder puts what it finds in one message.
+pub trait Out<'a> {
+    fn trade(&mut self, trade: Trade<'a>);
+    /// A trade deliberately left out, with the reason users see in the summary.
+    fn skip(&mut self, reason: &'static str);
+}
+
+/// What a message was.
+#[derive(Debug, PartialEq)]
+pub enum Decoded<'a> {
+    /// Not a message of any venue tried.
+    NotMine,
+    /// A trade message; its trades went to `out`.
+    Trades { venue: &'static str },
+    /// A message of the venue that carries no trades (book, ticker, acks, ...).
+    Other {
+        venue: &'static str,
+        kind: Cow<'a, str>,
+    },
+}
+
+/// A recognised trade message that cannot be read exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    /// `binance trade`
+    pub message: &'static str,
+    /// The wire field, e.g. `p`.
+    pub field: &'static str,
+    pub problem: Cow<'static, str>,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: `{}` {}", self.message, self.field, self.problem)
+    }
+}
+
+impl DecodeError {
+    pub fn new(message: &'static str, field: &'static str, problem: impl Into<Cow<'static, str>>) -> Self {
+        DecodeError {
+            message,
+            field,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Decode one message with every known venue, the first that recognises it wins.
+pub fn decode<'a, J: JsonView<'a>>(
+    msg: J,
+    ctx: &Ctx,
+    out: &mut dyn Out<'a>,
+) -> Result<Decoded<'a>, DecodeError> {
+    // The list of venues. Order matters only where shapes could overlap; each decoder
+    // checks distinctive keys before claiming a message.
+    let d = binance::decode(msg, ctx, out)?;
+    if d != Decoded::NotMine {
+        return Ok(d);
+    }
+    Ok(Decoded::NotMine)
+}
+
+// ----- helpers shared by decoders -------------------------------------------------------
+
+/// A field that must be present.
+pub fn need<'a, J: JsonView<'a>>(
+    v: Option<J>,
+    message: &'static str,
+    field: &'static str,
+) -> Result<J, DecodeError> {
+    v.ok_or_else(|| DecodeError::new(message, field, "is missing"))
+}
+
+/// A price or size: decimal text in a string or a JSON number, strictly positive.
+pub fn positive_decimal<'a, J: JsonView<'a>>(
+    v: Option<J>,
+    message: &'static str,
+    field: &'static str,
+) -> Result<Decimal, DecodeError> {
+    let v = need(v, message, field)?;
+    let text = v
+        .text()
+        .ok_or_else(|| DecodeError::new(message, field, "is not a number or a string"))?;
+    let d = Decimal::parse(&text).map_err(|e| DecodeError::new(message, field, e.to_string()))?;
+    if d.is_zero() {
+        return Err(DecodeError::new(message, field, "is zero"));
+    }
+    Ok(d)
+}
+
+/// An integer epoch time in a string or number.
+pub fn epoch<'a, J: JsonView<'a>>(
+    v: Option<J>,
+    unit: Unit,
+    message: &'static str,
+    field: &'static str,
+) -> Result<i64, DecodeError> {
+    let v = need(v, message, field)?;
+    let text = match v.kind() {
+        Kind::Number => v.number_text(),
+        Kind::String => v.str(),
+        _ => None,
+    }
+    .ok_or_else(|| DecodeError::new(message, field, "is not a timestamp"))?;
+    time::parse_epoch(&text, unit).map_err(|e| DecodeError::new(message, field, e.to_string()))
+}
+
+/// A string field.
+pub fn string<'a, J: JsonView<'a>>(
+    v: Option<J>,
+    message: &'static str,
+    field: &'static str,
+) -> Result<Cow<'a, str>, DecodeError> {
+    let v = need(v, message, field)?;
+    let s = v
+        .str()
+        .ok_or_else(|| DecodeError::new(message, field, "is not a string"))?;
+    if s.is_empty() {
+        return Err(DecodeError::new(message, field, "is empty"));
+    }
+    Ok(s)
+}
+
+/// The name of a secondary trade stream, for the summary of what was left out.
+pub fn stream_label(venue: &str, stream: u8) -> &'static str {
+    if venue.starts_with("binance") {
+        binance::stream_name(stream)
+    } else if stream == 0 {
+        "trade"
+    } else {
+        "secondary trade stream"
+    }
+}
