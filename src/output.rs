@@ -189,10 +189,13 @@ pub fn long_header() -> String {
 
 /// A CSV field, quoted when it has to be.
 pub fn csv_field(s: &str) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let _ = w.write_field(s);
-    let _ = w.flush();
-    w.into_inner().unwrap_or_default()
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = w.write_record([s]);
+    let mut v = w.into_inner().unwrap_or_default();
+    v.pop(); // the record terminator
+    v
 }
 
 /// Write one complete file atomically: a temporary name in the same directory, renamed
@@ -242,7 +245,9 @@ mod tests {
         assert!(f.len() < 255 && f.starts_with("AAAA"));
         assert_ne!(f, safe_file_name(&"A".repeat(9_999)));
         let p = bar_path(Path::new("out"), "binance", "../../etc/passwd");
-        assert_eq!(p, Path::new("out/binance/%2E.%2F%2E.%2Fetc%2Fpasswd.csv"));
+        // One path component: no `/` survives, and it cannot be `.` or `..`.
+        assert_eq!(p, Path::new("out/binance/%2E.%2F..%2Fetc%2Fpasswd.csv"));
+        assert_eq!(p.components().count(), 3);
     }
 
     #[test]

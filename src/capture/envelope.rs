@@ -210,6 +210,14 @@ mod tests {
         );
         assert_eq!(
             parse_line(b"2019-07-01T00:00:00.1234567 {}"),
+            Ok(Line::Message {
+                recv: Some(1_561_939_200_123_456_700),
+                payload: b"{}",
+                envelope: Envelope::Tardis
+            })
+        );
+        assert_eq!(
+            parse_line(b"2019-07-01T00:00:00.12x4567Z {}"),
             Err(LineError::BadReceiveTime)
         );
     }
