@@ -32,6 +32,7 @@ use crate::capture::envelope::{self, Line};
 use crate::capture::{self, Chunk, Compression, Input, Opened};
 use crate::decimal::Decimal;
 use crate::dedup::IdSet;
+use crate::flatjson::Flat;
 use crate::fxhash::FxHasher;
 use crate::json::Tape;
 use crate::report::Counts;
@@ -251,8 +252,14 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
             Ok(Line::Message { recv, payload, .. }) => (recv, payload),
         };
         counts.messages += 1;
-        let root = match tape.parse(payload) {
-            Ok(v) => v,
+        // Flat event messages (all of Binance's) take the fast reader; anything else the tape.
+        let flat = Flat::parse(payload);
+        let parsed = match flat {
+            Some(_) => Ok(None),
+            None => tape.parse(payload).map(Some),
+        };
+        let root = match parsed {
+            Ok(r) => r,
             Err(e) => {
                 counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
                 if s.strict && fatal.is_none() {
@@ -261,9 +268,10 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                 continue;
             }
         };
-        let (msg, recv) = match envelope::unwrap_json(root) {
-            Some((inner, r)) => (inner, r.or(recv)),
-            None => (root, recv),
+        let (tape_msg, recv) = match root.map(|r| (r, envelope::unwrap_json(r))) {
+            Some((_, Some((inner, r)))) => (Some(inner), r.or(recv)),
+            Some((r, None)) => (Some(r), recv),
+            None => (None, recv),
         };
         if let Some(r) = recv {
             times.push(r);
@@ -277,7 +285,11 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
             url: conn.url.as_deref(),
         };
         let mut buf = std::mem::take(&mut spare).recycle();
-        let decoded = venue::decode(msg, &ctx, &mut buf);
+        let decoded = match (&flat, tape_msg) {
+            (Some(f), _) => venue::decode(f.root(), &ctx, &mut buf),
+            (None, Some(m)) => venue::decode(m, &ctx, &mut buf),
+            (None, None) => Ok(Decoded::NotMine),
+        };
         match decoded {
             Err(e) => {
                 counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);

@@ -136,7 +136,8 @@ impl Tape {
         if src.len() >= u32::MAX as usize {
             return Err(JsonError::TooLarge);
         }
-        if std::str::from_utf8(src).is_err() {
+        // ASCII (nearly every message) is valid UTF-8; `is_ascii` checks a word at a time.
+        if !src.is_ascii() && std::str::from_utf8(src).is_err() {
             return Err(JsonError::InvalidUtf8);
         }
         let mut p = Parser {
@@ -444,6 +445,25 @@ fn escape_end(s: &[u8], p: usize) -> Result<usize, JsonError> {
     }
 }
 
+/// Equality of short byte strings (JSON keys) without a call to `memcmp`.
+#[inline(always)]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 8 {
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        return true;
+    }
+    a == b
+}
+
 /// Decode the content of a validated string.
 fn unescape(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
@@ -510,7 +530,7 @@ impl<'a> Val<'a> {
         if n.escaped {
             unescape(raw) == key
         } else {
-            raw == key.as_bytes()
+            bytes_eq(raw, key.as_bytes())
         }
     }
 
@@ -578,9 +598,19 @@ impl<'a> JsonView<'a> for Val<'a> {
     fn fields<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
         let mut out = [None; N];
         for (k, v) in self.member_indices() {
-            let kv = self.at_index(k);
-            for (i, key) in keys.iter().enumerate() {
-                if kv.key_is(key) {
+            let n = &self.nodes[k as usize];
+            let raw = &self.src[n.start as usize..n.end as usize];
+            if n.escaped {
+                let key = unescape(raw);
+                for (i, want) in keys.iter().enumerate() {
+                    if key == *want {
+                        out[i] = Some(self.at_index(v));
+                    }
+                }
+                continue;
+            }
+            for (i, want) in keys.iter().enumerate() {
+                if bytes_eq(raw, want.as_bytes()) {
                     out[i] = Some(self.at_index(v));
                 }
             }
@@ -623,8 +653,9 @@ impl<'a> JsonView<'a> for Val<'a> {
         if n.escaped {
             Some(Cow::Owned(unescape(raw)))
         } else {
-            // Valid UTF-8: the whole message was checked before parsing.
-            std::str::from_utf8(raw).ok().map(Cow::Borrowed)
+            // SAFETY: the whole message was checked to be UTF-8 before parsing, and a
+            // string's content lies between two ASCII quotes, so on char boundaries.
+            Some(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) }))
         }
     }
 
@@ -634,9 +665,10 @@ impl<'a> JsonView<'a> for Val<'a> {
         if n.kind != Kind::Number {
             return None;
         }
-        std::str::from_utf8(&self.src[n.start as usize..n.end as usize])
-            .ok()
-            .map(Cow::Borrowed)
+        // SAFETY: number tokens are ASCII.
+        Some(Cow::Borrowed(unsafe {
+            std::str::from_utf8_unchecked(&self.src[n.start as usize..n.end as usize])
+        }))
     }
 
     #[inline]

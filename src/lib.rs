@@ -24,6 +24,7 @@ pub mod cmd;
 pub mod decimal;
 pub mod dedup;
 pub mod engine;
+pub mod flatjson;
 pub mod fxhash;
 pub mod json;
 pub mod output;

@@ -32,6 +32,10 @@ impl<'a> TradeId<'a> {
             && b.iter().all(u8::is_ascii_digit)
             && (b.len() == 1 || b[0] != b'0');
         if plain_digits {
+            if b.len() <= 19 {
+                let v = b.iter().fold(0u64, |acc, &c| acc * 10 + (c - b'0') as u64);
+                return TradeId::Num(v as u128);
+            }
             if let Ok(v) = text.parse::<u128>() {
                 return TradeId::Num(v);
             }

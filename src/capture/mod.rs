@@ -16,7 +16,7 @@ use std::sync::Arc;
 use memmap2::Mmap;
 
 /// Target size of one chunk of input handed to a worker.
-pub const CHUNK_BYTES: usize = 4 << 20;
+pub const CHUNK_BYTES: usize = 1 << 20;
 /// A line longer than this is skipped as malformed when streaming (compressed or stdin
 /// input), so a file without newlines cannot exhaust memory.
 pub const MAX_LINE_BYTES: usize = 256 << 20;

@@ -1,0 +1,427 @@
+//! The fast path for flat event messages: an object whose keys are single ASCII characters
+//! and whose values are strings, integers or literals, written without white space, bare or
+//! in a `{"stream":"...","data":{...}}` wrapper. That is how Binance sends every event (and the
+//! bulk of a Binance capture), and reading it needs no tape: one pass fills a table indexed
+//! by key character.
+//!
+//! It accepts a strict subset of JSON and gives up (`None`) at the first byte outside it
+//! (white space, an escape, a non-ASCII byte, a fraction or exponent, a nested value, a
+//! repeated key, a longer key). The caller then uses the general [`crate::json::Tape`], so
+//! nothing is lost; what it does accept reads exactly as the tape reads it (checked by a
+//! differential test against the tape and serde_json).
+
+use std::borrow::Cow;
+
+use crate::json::{JsonView, Kind};
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    start: u32,
+    end: u32,
+    kind: u8,
+}
+
+const K_NONE: u8 = 0;
+const K_STR: u8 = 1;
+const K_NUM: u8 = 2;
+const K_TRUE: u8 = 3;
+const K_FALSE: u8 = 4;
+const K_NULL: u8 = 5;
+
+/// A parsed flat message.
+pub struct Flat<'a> {
+    src: &'a [u8],
+    wrapped: bool,
+    stream: Slot,
+    /// Value of each single-character key (index: the key byte).
+    slots: [Slot; 128],
+    /// Keys in message order, for `members`.
+    order: [u8; 32],
+    n: u8,
+}
+
+/// One value of a [`Flat`] message.
+#[derive(Clone, Copy)]
+pub struct FlatVal<'a> {
+    flat: &'a Flat<'a>,
+    at: At,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    Root,
+    Event,
+    Stream,
+    Key(u8),
+}
+
+/// Scanner over the bytes; every method returns None when the bytes leave the subset.
+struct Scan<'a> {
+    s: &'a [u8],
+    p: usize,
+}
+
+impl Scan<'_> {
+    #[inline(always)]
+    fn eat(&mut self, lit: &[u8]) -> Option<()> {
+        if self.s.get(self.p..self.p + lit.len())? == lit {
+            self.p += lit.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string without escapes, control characters or non-ASCII bytes; the opening quote
+    /// is already consumed. Returns its content span.
+    #[inline(always)]
+    fn string(&mut self) -> Option<Slot> {
+        let start = self.p;
+        let s = self.s;
+        let mut p = start;
+        loop {
+            let &b = s.get(p)?;
+            if b == b'"' {
+                break;
+            }
+            if b < 0x20 || b == b'\\' || b >= 0x80 {
+                return None;
+            }
+            p += 1;
+        }
+        self.p = p + 1;
+        Some(Slot {
+            start: start as u32,
+            end: p as u32,
+            kind: K_STR,
+        })
+    }
+
+    /// An integer: `-?(0|[1-9][0-9]*)`, not followed by a fraction or exponent.
+    #[inline(always)]
+    fn integer(&mut self) -> Option<Slot> {
+        let s = self.s;
+        let start = self.p;
+        let mut p = start;
+        if s.get(p) == Some(&b'-') {
+            p += 1;
+        }
+        match s.get(p)? {
+            b'0' => p += 1,
+            b'1'..=b'9' => {
+                p += 1;
+                while matches!(s.get(p), Some(b'0'..=b'9')) {
+                    p += 1;
+                }
+            }
+            _ => return None,
+        }
+        if matches!(s.get(p), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        self.p = p;
+        Some(Slot {
+            start: start as u32,
+            end: p as u32,
+            kind: K_NUM,
+        })
+    }
+
+    #[inline(always)]
+    fn value(&mut self) -> Option<Slot> {
+        match *self.s.get(self.p)? {
+            b'"' => {
+                self.p += 1;
+                self.string()
+            }
+            b'-' | b'0'..=b'9' => self.integer(),
+            b't' => self.literal(b"true", K_TRUE),
+            b'f' => self.literal(b"false", K_FALSE),
+            b'n' => self.literal(b"null", K_NULL),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn literal(&mut self, word: &[u8], kind: u8) -> Option<Slot> {
+        let start = self.p;
+        self.eat(word)?;
+        Some(Slot {
+            start: start as u32,
+            end: self.p as u32,
+            kind,
+        })
+    }
+}
+
+impl<'a> Flat<'a> {
+    /// Read `src` if it is a flat message; None otherwise (use the general reader).
+    #[inline]
+    pub fn parse(src: &'a [u8]) -> Option<Flat<'a>> {
+        if src.len() >= u32::MAX as usize {
+            return None;
+        }
+        let mut f = Flat {
+            src,
+            wrapped: false,
+            stream: Slot::default(),
+            slots: [Slot::default(); 128],
+            order: [0; 32],
+            n: 0,
+        };
+        let mut sc = Scan { s: src, p: 0 };
+        sc.eat(b"{")?;
+        if src.get(1..11) == Some(b"\"stream\":\"") {
+            sc.p = 11;
+            f.stream = sc.string()?;
+            sc.eat(b",\"data\":{")?;
+            f.wrapped = true;
+        }
+        if sc.s.get(sc.p) == Some(&b'}') {
+            sc.p += 1;
+        } else {
+            loop {
+                // `"k":` with a one-character ASCII key.
+                let key = *src.get(sc.p + 1)?;
+                if src.get(sc.p) != Some(&b'"')
+                    || src.get(sc.p + 2) != Some(&b'"')
+                    || src.get(sc.p + 3) != Some(&b':')
+                    || key < 0x20
+                    || key >= 0x80
+                    || key == b'"'
+                    || key == b'\\'
+                {
+                    return None;
+                }
+                sc.p += 4;
+                let v = sc.value()?;
+                let slot = &mut f.slots[key as usize];
+                if slot.kind != K_NONE || f.n as usize >= f.order.len() {
+                    return None; // a repeated key, or too many keys
+                }
+                *slot = v;
+                f.order[f.n as usize] = key;
+                f.n += 1;
+                match src.get(sc.p)? {
+                    b',' => sc.p += 1,
+                    b'}' => {
+                        sc.p += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        if f.wrapped {
+            sc.eat(b"}")?;
+        }
+        (sc.p == src.len()).then_some(f)
+    }
+
+    pub fn root(&'a self) -> FlatVal<'a> {
+        FlatVal {
+            flat: self,
+            at: At::Root,
+        }
+    }
+}
+
+impl<'a> FlatVal<'a> {
+    #[inline]
+    fn slot(self) -> Option<Slot> {
+        match self.at {
+            At::Stream => Some(self.flat.stream),
+            At::Key(k) => Some(self.flat.slots[k as usize]),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn is_event(self) -> bool {
+        self.at == At::Event || (self.at == At::Root && !self.flat.wrapped)
+    }
+
+    #[inline]
+    fn text_of(self, s: Slot) -> &'a str {
+        // SAFETY: only ASCII bytes are accepted in strings and numbers.
+        unsafe { std::str::from_utf8_unchecked(&self.flat.src[s.start as usize..s.end as usize]) }
+    }
+
+    fn member_keys(self) -> Vec<Cow<'a, str>> {
+        if self.at == At::Root && self.flat.wrapped {
+            return vec![Cow::Borrowed("stream"), Cow::Borrowed("data")];
+        }
+        if !self.is_event() {
+            return Vec::new();
+        }
+        self.flat.order[..self.flat.n as usize]
+            .iter()
+            .map(|&k| Cow::Owned((k as char).to_string()))
+            .collect()
+    }
+}
+
+impl<'a> JsonView<'a> for FlatVal<'a> {
+    #[inline]
+    fn kind(self) -> Kind {
+        match self.slot() {
+            None => Kind::Object,
+            Some(s) => match s.kind {
+                K_STR => Kind::String,
+                K_NUM => Kind::Number,
+                K_TRUE | K_FALSE => Kind::Bool,
+                _ => Kind::Null,
+            },
+        }
+    }
+
+    #[inline]
+    fn get(self, key: &str) -> Option<Self> {
+        if self.at == At::Root && self.flat.wrapped {
+            return match key {
+                "stream" => Some(FlatVal {
+                    at: At::Stream,
+                    ..self
+                }),
+                "data" => Some(FlatVal {
+                    at: At::Event,
+                    ..self
+                }),
+                _ => None,
+            };
+        }
+        if !self.is_event() {
+            return None;
+        }
+        let &[k] = key.as_bytes() else { return None };
+        if k >= 0x80 || self.flat.slots[k as usize].kind == K_NONE {
+            return None;
+        }
+        Some(FlatVal {
+            at: At::Key(k),
+            ..self
+        })
+    }
+
+    fn elements(self) -> Vec<Self> {
+        Vec::new()
+    }
+
+    fn len(self) -> usize {
+        self.member_keys().len()
+    }
+
+    fn at(self, _i: usize) -> Option<Self> {
+        None
+    }
+
+    fn members(self) -> Vec<(Cow<'a, str>, Self)> {
+        self.member_keys()
+            .into_iter()
+            .filter_map(|k| {
+                let v = self.get(&k)?;
+                Some((k, v))
+            })
+            .collect()
+    }
+
+    #[inline]
+    fn str(self) -> Option<Cow<'a, str>> {
+        let s = self.slot()?;
+        (s.kind == K_STR).then(|| Cow::Borrowed(self.text_of(s)))
+    }
+
+    #[inline]
+    fn number_text(self) -> Option<Cow<'a, str>> {
+        let s = self.slot()?;
+        (s.kind == K_NUM).then(|| Cow::Borrowed(self.text_of(s)))
+    }
+
+    #[inline]
+    fn bool(self) -> Option<bool> {
+        match self.slot()?.kind {
+            K_TRUE => Some(true),
+            K_FALSE => Some(false),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Tape;
+
+    #[test]
+    fn reads_binance_events() {
+        let src = br#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1718841600123,"s":"BTCUSDT","t":3650000001,"p":"66578.50000000","q":"0.00123000","T":1718841600121,"m":true,"M":false}}"#;
+        let f = Flat::parse(src).unwrap();
+        let root = f.root();
+        let [s, d] = root.fields(["stream", "data"]);
+        assert_eq!(s.unwrap().str().unwrap(), "btcusdt@trade");
+        let d = d.unwrap();
+        assert_eq!(d.kind(), Kind::Object);
+        assert_eq!(d.get("p").unwrap().text().unwrap(), "66578.50000000");
+        assert_eq!(d.get("t").unwrap().number_text().unwrap(), "3650000001");
+        assert_eq!(d.get("m").unwrap().bool(), Some(true));
+        assert_eq!(d.get("M").unwrap().bool(), Some(false));
+        assert!(d.get("X").is_none());
+        assert_eq!(d.len(), 9);
+        let bare = br#"{"e":"aggTrade","a":1,"p":"1","q":"2","T":1626916403852,"m":false,"x":null}"#;
+        let f = Flat::parse(bare).unwrap();
+        assert_eq!(f.root().get("e").unwrap().str().unwrap(), "aggTrade");
+        assert!(f.root().get("x").unwrap().is_null());
+    }
+
+    #[test]
+    fn leaves_everything_else_to_the_tape() {
+        for s in [
+            r#"{"e":"trade", "s":"X"}"#,
+            r#"{"e":"tr\"ade"}"#,
+            r#"{"e":1.5}"#,
+            r#"{"e":1e5}"#,
+            r#"{"e":01}"#,
+            r#"{"e":[1]}"#,
+            r#"{"e":{"a":1}}"#,
+            r#"{"e":1,"e":2}"#,
+            r#"{"ee":1}"#,
+            r#"{"e":"é"}"#,
+            r#"{"e":1}x"#,
+            r#"{"e":1} "#,
+            r#"{"e":1"#,
+            r#"{"stream":"a","data":{"e":1}"#,
+            r#"{"stream":"a","data":{"e":1},"x":1}"#,
+            r#"[1]"#,
+            r#"{"e":tru}"#,
+            r#"{"e":-}"#,
+        ] {
+            assert!(Flat::parse(s.as_bytes()).is_none(), "accepted {s}");
+        }
+    }
+
+    #[test]
+    fn what_it_accepts_is_valid_json_read_the_same() {
+        for s in [
+            r#"{}"#,
+            r#"{"stream":"x","data":{}}"#,
+            r#"{"a":-0,"b":"","c":true,"d":false,"e":null,"f":123}"#,
+            r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","a":5,"s":"B","p":"1.0","q":"2","f":1,"l":1,"T":1,"m":true}}"#,
+        ] {
+            let f = Flat::parse(s.as_bytes()).unwrap();
+            let mut tape = Tape::new();
+            let t = tape.parse(s.as_bytes()).unwrap();
+            let fv = f.root();
+            let (fe, te) = match (fv.get("data"), t.get("data")) {
+                (Some(a), Some(b)) => (a, b),
+                _ => (fv, t),
+            };
+            assert_eq!(fe.len(), te.len());
+            for (k, v) in te.members() {
+                let w = fe.get(&k).unwrap();
+                assert_eq!(v.kind(), w.kind());
+                assert_eq!(v.text(), w.text());
+                assert_eq!(v.bool(), w.bool());
+            }
+        }
+    }
+}
