@@ -37,6 +37,20 @@ impl fmt::Display for DecimalError {
     }
 }
 
+/// The value of eight ASCII digits, read in one go (SWAR), or None if any byte is not a digit.
+#[inline]
+pub fn eight_digits(b: &[u8]) -> Option<u64> {
+    let x = u64::from_le_bytes(b.try_into().ok()?);
+    let v = x.wrapping_sub(0x3030_3030_3030_3030);
+    // Every byte must be 0..=9: no borrow into the high bit, and no byte above 9.
+    if (v | v.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8) & 0x00FF_00FF_00FF_00FF;
+    let v = v.wrapping_mul(100).wrapping_add(v >> 16) & 0x0000_FFFF_0000_FFFF;
+    Some(v.wrapping_mul(10_000).wrapping_add(v >> 32) & 0xFFFF_FFFF)
+}
+
 /// A non-negative exact decimal: `mant / 10^scale`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Decimal {
@@ -87,15 +101,16 @@ impl Decimal {
                 Err(e) => Err(e),
             };
         }
-        // Fast path: plain digits with an optional fraction, at most 19 digits in all.
+        // Fast path: plain digits with an optional fraction, at most 19 digits in all
+        // (accumulated with wrapping arithmetic; the digit count decides if it was exact).
         let mut mant: u64 = 0;
         let mut i = 0;
-        let mut digits = 0usize;
-        while i < s.len() && s[i].is_ascii_digit() {
-            if digits < 19 {
-                mant = mant * 10 + (s[i] - b'0') as u64;
+        while i < s.len() {
+            let d = s[i].wrapping_sub(b'0');
+            if d > 9 {
+                break;
             }
-            digits += 1;
+            mant = mant.wrapping_mul(10).wrapping_add(d as u64);
             i += 1;
         }
         if i == 0 {
@@ -106,11 +121,21 @@ impl Decimal {
         if i < s.len() && s[i] == b'.' {
             i += 1;
             let start = i;
-            while i < s.len() && s[i].is_ascii_digit() {
-                if digits < 19 {
-                    mant = mant * 10 + (s[i] - b'0') as u64;
+            while i + 8 <= s.len() {
+                match eight_digits(&s[i..i + 8]) {
+                    Some(v) => {
+                        mant = mant.wrapping_mul(100_000_000).wrapping_add(v);
+                        i += 8;
+                    }
+                    None => break,
                 }
-                digits += 1;
+            }
+            while i < s.len() {
+                let d = s[i].wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                mant = mant.wrapping_mul(10).wrapping_add(d as u64);
                 i += 1;
             }
             frac = i - start;
@@ -118,7 +143,7 @@ impl Decimal {
                 return Err(DecimalError::Syntax);
             }
         }
-        if i == s.len() && digits <= 19 && frac <= MAX_SCALE as usize {
+        if i == s.len() && int_end + frac <= 19 && frac <= MAX_SCALE as usize {
             return Ok(Decimal {
                 mant: mant as u128,
                 scale: frac as u8,
@@ -511,6 +536,29 @@ mod tests {
         );
         // 45 significant digits of which the last are zeros in the fraction: still exact.
         assert_eq!(p("1.000000000000000000000000000000000000000000000").to_string(), "1");
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
+        assert_eq!(eight_digits(b"00000000"), Some(0));
+        assert_eq!(eight_digits(b"99999999"), Some(99_999_999));
+        for bad in [b"1234567a", b"/2345678", b"12:45678", b"1234 678", b"\xff2345678"] {
+            assert_eq!(eight_digits(bad), None, "{bad:?}");
+        }
+        for n in [0u64, 7, 10, 123, 4_567_890, 10_000_001, 98_765_432] {
+            assert_eq!(eight_digits(format!("{n:08}").as_bytes()), Some(n));
+        }
+    }
+
+    #[test]
+    fn fast_and_slow_paths_agree() {
+        for t in ["0.1", "123.45678901", "1234567890123456789", "12345678901234567890",
+                  "1.123456789012345678", "0.00000000000000000001", "66578.50000000"] {
+            let fast = Decimal::parse(t).unwrap();
+            let slow = Decimal::parse_slow(t.as_bytes(), t.find('.').unwrap_or(t.len())).unwrap();
+            assert_eq!(fast, slow, "{t}");
+        }
     }
 
     #[test]

@@ -28,9 +28,9 @@ const K_TRUE: u8 = 3;
 const K_FALSE: u8 = 4;
 const K_NULL: u8 = 5;
 
-/// A parsed flat message.
-pub struct Flat<'a> {
-    src: &'a [u8],
+/// A reusable buffer for reading flat messages (its table is cleared key by key, so a
+/// message costs only what it holds).
+pub struct Flat {
     wrapped: bool,
     stream: Slot,
     /// Value of each single-character key (index: the key byte).
@@ -40,10 +40,23 @@ pub struct Flat<'a> {
     n: u8,
 }
 
-/// One value of a [`Flat`] message.
+impl Default for Flat {
+    fn default() -> Flat {
+        Flat {
+            wrapped: false,
+            stream: Slot::default(),
+            slots: [Slot::default(); 128],
+            order: [0; 32],
+            n: 0,
+        }
+    }
+}
+
+/// One value of a message read by [`Flat`].
 #[derive(Clone, Copy)]
 pub struct FlatVal<'a> {
-    flat: &'a Flat<'a>,
+    flat: &'a Flat,
+    src: &'a [u8],
     at: At,
 }
 
@@ -53,6 +66,32 @@ enum At {
     Event,
     Stream,
     Key(u8),
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether every byte is printable ASCII (0x20..=0x7F) other than a backslash: then no
+/// string of the message has an escape, a control character or a non-ASCII byte.
+/// Eight bytes at a time.
+#[inline]
+fn plain_ascii(s: &[u8]) -> bool {
+    let mut chunks = s.chunks_exact(8);
+    let mut bad = 0u64;
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        let below_space = x.wrapping_sub(LO * 0x20) & !x;
+        let y = x ^ (LO * b'\\' as u64);
+        let backslash = y.wrapping_sub(LO) & !y;
+        bad |= (x | below_space | backslash) & HI;
+    }
+    if bad != 0 {
+        return false;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| (0x20..0x80).contains(&b) && b != b'\\')
 }
 
 /// Scanner over the bytes; every method returns None when the bytes leave the subset.
@@ -72,22 +111,29 @@ impl Scan<'_> {
         }
     }
 
-    /// A string without escapes, control characters or non-ASCII bytes; the opening quote
-    /// is already consumed. Returns its content span.
+    /// A string; the opening quote is already consumed. The whole message was checked to
+    /// hold only printable ASCII without backslashes ([`plain_ascii`]), so the string ends at
+    /// the next quote. Returns its content span.
     #[inline(always)]
     fn string(&mut self) -> Option<Slot> {
         let start = self.p;
         let s = self.s;
         let mut p = start;
-        loop {
-            let &b = s.get(p)?;
-            if b == b'"' {
+        // Eight bytes at a time: find a byte equal to `"`.
+        while p + 8 <= s.len() {
+            let x = u64::from_le_bytes(s[p..p + 8].try_into().ok()?) ^ (LO * b'"' as u64);
+            let hit = x.wrapping_sub(LO) & !x & HI;
+            if hit != 0 {
+                p += (hit.trailing_zeros() / 8) as usize;
                 break;
             }
-            if b < 0x20 || b == b'\\' || b >= 0x80 {
-                return None;
-            }
+            p += 8;
+        }
+        while p < s.len() && s[p] != b'"' {
             p += 1;
+        }
+        if p >= s.len() {
+            return None;
         }
         self.p = p + 1;
         Some(Slot {
@@ -154,21 +200,23 @@ impl Scan<'_> {
     }
 }
 
-impl<'a> Flat<'a> {
+impl Flat {
+    pub fn new() -> Flat {
+        Flat::default()
+    }
+
     /// Read `src` if it is a flat message; None otherwise (use the general reader).
     #[inline]
-    pub fn parse(src: &'a [u8]) -> Option<Flat<'a>> {
-        if src.len() >= u32::MAX as usize {
+    pub fn parse<'a>(&'a mut self, src: &'a [u8]) -> Option<FlatVal<'a>> {
+        if src.len() >= u32::MAX as usize || src.first() != Some(&b'{') || !plain_ascii(src) {
             return None;
         }
-        let mut f = Flat {
-            src,
-            wrapped: false,
-            stream: Slot::default(),
-            slots: [Slot::default(); 128],
-            order: [0; 32],
-            n: 0,
-        };
+        let f = self;
+        for i in 0..f.n as usize {
+            f.slots[f.order[i] as usize] = Slot::default();
+        }
+        f.n = 0;
+        f.wrapped = false;
         let mut sc = Scan { s: src, p: 0 };
         sc.eat(b"{")?;
         if src.get(1..11) == Some(b"\"stream\":\"") {
@@ -215,14 +263,11 @@ impl<'a> Flat<'a> {
         if f.wrapped {
             sc.eat(b"}")?;
         }
-        (sc.p == src.len()).then_some(f)
-    }
-
-    pub fn root(&'a self) -> FlatVal<'a> {
-        FlatVal {
-            flat: self,
+        (sc.p == src.len()).then_some(FlatVal {
+            flat: f,
+            src,
             at: At::Root,
-        }
+        })
     }
 }
 
@@ -236,6 +281,26 @@ impl<'a> FlatVal<'a> {
         }
     }
 
+    /// Whether the message was in the `{"stream":"...","data":{...}}` wrapper.
+    pub fn wrapped(self) -> bool {
+        self.flat.wrapped
+    }
+
+    /// The text and kind of a one-character key of the event (the object inside the
+    /// wrapper, or the message itself), without building a view.
+    #[inline]
+    pub fn event_field(self, key: u8) -> Option<(&'a str, Kind)> {
+        let s = self.flat.slots[(key & 0x7f) as usize];
+        let kind = match s.kind {
+            K_NONE => return None,
+            K_STR => Kind::String,
+            K_NUM => Kind::Number,
+            K_TRUE | K_FALSE => Kind::Bool,
+            _ => Kind::Null,
+        };
+        Some((self.text_of(s), kind))
+    }
+
     #[inline]
     fn is_event(self) -> bool {
         self.at == At::Event || (self.at == At::Root && !self.flat.wrapped)
@@ -244,7 +309,7 @@ impl<'a> FlatVal<'a> {
     #[inline]
     fn text_of(self, s: Slot) -> &'a str {
         // SAFETY: only ASCII bytes are accepted in strings and numbers.
-        unsafe { std::str::from_utf8_unchecked(&self.flat.src[s.start as usize..s.end as usize]) }
+        unsafe { std::str::from_utf8_unchecked(&self.src[s.start as usize..s.end as usize]) }
     }
 
     fn member_keys(self) -> Vec<Cow<'a, str>> {
@@ -303,6 +368,26 @@ impl<'a> JsonView<'a> for FlatVal<'a> {
         })
     }
 
+    #[inline]
+    fn fields<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        if !self.is_event() {
+            return keys.map(|k| self.get(k));
+        }
+        let slots = &self.flat.slots;
+        let mut out = [None; N];
+        for (o, key) in out.iter_mut().zip(keys) {
+            if let &[k] = key.as_bytes() {
+                if k < 0x80 && slots[k as usize].kind != K_NONE {
+                    *o = Some(FlatVal {
+                        at: At::Key(k),
+                        ..self
+                    });
+                }
+            }
+        }
+        out
+    }
+
     fn elements(self) -> Vec<Self> {
         Vec::new()
     }
@@ -355,8 +440,8 @@ mod tests {
     #[test]
     fn reads_binance_events() {
         let src = br#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1718841600123,"s":"BTCUSDT","t":3650000001,"p":"66578.50000000","q":"0.00123000","T":1718841600121,"m":true,"M":false}}"#;
-        let f = Flat::parse(src).unwrap();
-        let root = f.root();
+        let mut f = Flat::new();
+        let root = f.parse(src).unwrap();
         let [s, d] = root.fields(["stream", "data"]);
         assert_eq!(s.unwrap().str().unwrap(), "btcusdt@trade");
         let d = d.unwrap();
@@ -368,9 +453,27 @@ mod tests {
         assert!(d.get("X").is_none());
         assert_eq!(d.len(), 9);
         let bare = br#"{"e":"aggTrade","a":1,"p":"1","q":"2","T":1626916403852,"m":false,"x":null}"#;
-        let f = Flat::parse(bare).unwrap();
-        assert_eq!(f.root().get("e").unwrap().str().unwrap(), "aggTrade");
-        assert!(f.root().get("x").unwrap().is_null());
+        let mut f = Flat::new();
+        let root = f.parse(bare).unwrap();
+        assert_eq!(root.get("e").unwrap().str().unwrap(), "aggTrade");
+        assert!(root.get("x").unwrap().is_null());
+        // The buffer is reused: keys of the previous message are gone.
+        let root = f.parse(br#"{"z":1}"#).unwrap();
+        assert!(root.get("e").is_none());
+        assert_eq!(root.len(), 1);
+    }
+
+    #[test]
+    fn plain_ascii_checks_every_byte() {
+        assert!(plain_ascii(b"{\"stream\":\"btcusdt@trade\"}"));
+        for bad in [0x00u8, 0x1f, b'\\', 0x80, 0xff] {
+            for pos in 0..20 {
+                let mut v = vec![b'a'; 20];
+                v[pos] = bad;
+                assert!(!plain_ascii(&v), "byte {bad:#x} at {pos}");
+            }
+        }
+        assert!(plain_ascii(&[0x20, 0x7e, 0x7f, b'"']));
     }
 
     #[test]
@@ -394,8 +497,10 @@ mod tests {
             r#"[1]"#,
             r#"{"e":tru}"#,
             r#"{"e":-}"#,
+            "{\"e\":\"a\tb\"}",
+            "{\"e\":\"\u{7f}\"}x",
         ] {
-            assert!(Flat::parse(s.as_bytes()).is_none(), "accepted {s}");
+            assert!(Flat::new().parse(s.as_bytes()).is_none(), "accepted {s}");
         }
     }
 
@@ -407,10 +512,10 @@ mod tests {
             r#"{"a":-0,"b":"","c":true,"d":false,"e":null,"f":123}"#,
             r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","a":5,"s":"B","p":"1.0","q":"2","f":1,"l":1,"T":1,"m":true}}"#,
         ] {
-            let f = Flat::parse(s.as_bytes()).unwrap();
+            let mut f = Flat::new();
+            let fv = f.parse(s.as_bytes()).unwrap();
             let mut tape = Tape::new();
             let t = tape.parse(s.as_bytes()).unwrap();
-            let fv = f.root();
             let (fe, te) = match (fv.get("data"), t.get("data")) {
                 (Some(a), Some(b)) => (a, b),
                 _ => (fv, t),
@@ -423,5 +528,88 @@ mod tests {
                 assert_eq!(v.bool(), w.bool());
             }
         }
+    }
+}
+
+/// A message read by either reader.
+#[derive(Clone, Copy)]
+pub enum AnyVal<'a> {
+    Flat(FlatVal<'a>),
+    Tape(crate::json::Val<'a>),
+}
+
+/// Read a message with the fast reader when it is flat, else with the tape.
+#[inline]
+pub fn read_message<'a>(
+    src: &'a [u8],
+    flat: &'a mut Flat,
+    tape: &'a mut crate::json::Tape,
+) -> Result<AnyVal<'a>, crate::json::JsonError> {
+    match flat.parse(src) {
+        Some(v) => Ok(AnyVal::Flat(v)),
+        None => tape.parse(src).map(AnyVal::Tape),
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $v:ident => $e:expr) => {
+        match $self {
+            AnyVal::Flat($v) => $e,
+            AnyVal::Tape($v) => $e,
+        }
+    };
+}
+
+impl<'a> JsonView<'a> for AnyVal<'a> {
+    #[inline]
+    fn kind(self) -> Kind {
+        delegate!(self, v => v.kind())
+    }
+    #[inline]
+    fn get(self, key: &str) -> Option<Self> {
+        match self {
+            AnyVal::Flat(v) => v.get(key).map(AnyVal::Flat),
+            AnyVal::Tape(v) => v.get(key).map(AnyVal::Tape),
+        }
+    }
+    #[inline]
+    fn fields<const N: usize>(self, keys: [&str; N]) -> [Option<Self>; N] {
+        match self {
+            AnyVal::Flat(v) => v.fields(keys).map(|o| o.map(AnyVal::Flat)),
+            AnyVal::Tape(v) => v.fields(keys).map(|o| o.map(AnyVal::Tape)),
+        }
+    }
+    fn elements(self) -> Vec<Self> {
+        match self {
+            AnyVal::Flat(v) => v.elements().into_iter().map(AnyVal::Flat).collect(),
+            AnyVal::Tape(v) => v.elements().into_iter().map(AnyVal::Tape).collect(),
+        }
+    }
+    fn len(self) -> usize {
+        delegate!(self, v => v.len())
+    }
+    fn at(self, i: usize) -> Option<Self> {
+        match self {
+            AnyVal::Flat(v) => v.at(i).map(AnyVal::Flat),
+            AnyVal::Tape(v) => v.at(i).map(AnyVal::Tape),
+        }
+    }
+    fn members(self) -> Vec<(Cow<'a, str>, Self)> {
+        match self {
+            AnyVal::Flat(v) => v.members().into_iter().map(|(k, x)| (k, AnyVal::Flat(x))).collect(),
+            AnyVal::Tape(v) => v.members().into_iter().map(|(k, x)| (k, AnyVal::Tape(x))).collect(),
+        }
+    }
+    #[inline]
+    fn str(self) -> Option<Cow<'a, str>> {
+        delegate!(self, v => v.str())
+    }
+    #[inline]
+    fn number_text(self) -> Option<Cow<'a, str>> {
+        delegate!(self, v => v.number_text())
+    }
+    #[inline]
+    fn bool(self) -> Option<bool> {
+        delegate!(self, v => v.bool())
     }
 }

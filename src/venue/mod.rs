@@ -32,7 +32,7 @@ pub trait Out<'a> {
 }
 
 /// What a message was.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Decoded<'a> {
     /// Not a message of any venue tried.
     NotMine,
