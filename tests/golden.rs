@@ -19,22 +19,43 @@ const CASES: &[(&str, &[&str])] = &[
     ("sample", &["testdata/sample.jsonl"]),
     ("duplicates", &["testdata/binance/duplicates.jsonl"]),
     ("out_of_order", &["testdata/binance/out_of_order.jsonl"]),
-    ("same_millisecond", &["testdata/binance/same_millisecond.jsonl"]),
+    (
+        "same_millisecond",
+        &["testdata/binance/same_millisecond.jsonl"],
+    ),
     ("fill", &["testdata/binance/fill.jsonl"]),
-    ("fill_none", &["--fill", "none", "testdata/binance/fill.jsonl"]),
-    ("fill_1m", &["--interval", "1m", "testdata/binance/fill.jsonl"]),
-    ("fill_2500ms", &["--interval", "2500ms", "testdata/binance/fill.jsonl"]),
+    (
+        "fill_none",
+        &["--fill", "none", "testdata/binance/fill.jsonl"],
+    ),
+    (
+        "fill_1m",
+        &["--interval", "1m", "testdata/binance/fill.jsonl"],
+    ),
+    (
+        "fill_2500ms",
+        &["--interval", "2500ms", "testdata/binance/fill.jsonl"],
+    ),
     ("multi_symbol", &["testdata/binance/multi_symbol.jsonl"]),
-    ("trade_and_aggtrade", &["testdata/binance/trade_and_aggtrade.jsonl"]),
+    (
+        "trade_and_aggtrade",
+        &["testdata/binance/trade_and_aggtrade.jsonl"],
+    ),
     ("futures_x", &["testdata/binance/futures_x.ws"]),
     ("envelope_raw", &["testdata/binance/envelope_raw.jsonl"]),
-    ("envelope_cryptofeed", &["testdata/binance/envelope_cryptofeed.ws"]),
+    (
+        "envelope_cryptofeed",
+        &["testdata/binance/envelope_cryptofeed.ws"],
+    ),
     ("envelope_tardis", &["testdata/binance/envelope_tardis.txt"]),
     (
         "envelope_tardis_keep",
         &["--keep-pre-capture", "testdata/binance/envelope_tardis.txt"],
     ),
-    ("envelope_wrapper", &["testdata/binance/envelope_wrapper.jsonl"]),
+    (
+        "envelope_wrapper",
+        &["testdata/binance/envelope_wrapper.jsonl"],
+    ),
     ("malformed", &["testdata/binance/malformed.jsonl"]),
     ("pre_capture", &["testdata/binance/pre_capture.ws"]),
     (
@@ -174,7 +195,9 @@ fn envelopes_give_the_same_bars() {
     for (name, _) in CASES {
         let g = read_golden(name);
         assert!(
-            g.starts_with("venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"),
+            g.starts_with(
+                "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
+            ),
             "{name}.csv header"
         );
     }
@@ -228,7 +251,10 @@ fn fixtures_match_their_generator() {
     for name in generated {
         let a = std::fs::read(dir.path().join(&name)).unwrap();
         let b = read(&fixture(&name));
-        assert!(a == b, "testdata/binance/{name} differs from what make_fixtures.py writes");
+        assert!(
+            a == b,
+            "testdata/binance/{name} differs from what make_fixtures.py writes"
+        );
     }
 }
 
@@ -242,7 +268,9 @@ fn split_long(long: &str) -> BTreeMap<(String, String), String> {
         let rest = parts.next().unwrap();
         files
             .entry((venue, symbol))
-            .or_insert_with(|| "ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n".to_string())
+            .or_insert_with(|| {
+                "ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n".to_string()
+            })
             .push_str(&format!("{rest}\n"));
     }
     files
@@ -268,7 +296,8 @@ fn walk(dir: &Path) -> Vec<String> {
 
 fn check_dir_output(dir: &Path, golden: &str) {
     let want = split_long(&read_golden(golden));
-    let mut expected_files: Vec<String> = want.keys().map(|(v, s)| format!("{v}/{s}.csv")).collect();
+    let mut expected_files: Vec<String> =
+        want.keys().map(|(v, s)| format!("{v}/{s}.csv")).collect();
     expected_files.sort();
     assert_eq!(walk(dir), expected_files, "files under -o DIR for {golden}");
     for ((venue, symbol), text) in &want {
@@ -284,12 +313,22 @@ fn check_dir_output(dir: &Path, golden: &str) {
 fn per_file_output_layout_all_fixtures() {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("out");
-    let out = aggregate(&["-q".as_ref(), "-o".as_ref(), out_dir.as_os_str(), "testdata/binance".as_ref()]);
+    let out = aggregate(&[
+        "-q".as_ref(),
+        "-o".as_ref(),
+        out_dir.as_os_str(),
+        "testdata/binance".as_ref(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty(), "nothing on stdout with -o DIR");
     check_dir_output(&out_dir, "all_binance");
     // Venue directories as documented.
-    for v in ["binance", "binance-futures", "binance-delivery", "binance-us"] {
+    for v in [
+        "binance",
+        "binance-futures",
+        "binance-delivery",
+        "binance-us",
+    ] {
         assert!(out_dir.join(v).is_dir(), "{v}/");
     }
 }

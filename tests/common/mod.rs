@@ -44,7 +44,10 @@ pub const RAW_FIXTURES: [&str; 8] = [
 
 /// The real cryptofeed recordings (read-only, outside the repository).
 pub fn captures_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/captures/cryptofeed"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/captures/cryptofeed"
+    ))
 }
 
 /// The peer benchmark kit (outside the repository).
@@ -61,7 +64,11 @@ pub fn tapebar() -> assert_cmd::Command {
 
 /// Run `tapebar aggregate ARGS...` and return the output (whatever the exit status).
 pub fn aggregate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    tapebar().arg("aggregate").args(args).output().expect("run tapebar")
+    tapebar()
+        .arg("aggregate")
+        .args(args)
+        .output()
+        .expect("run tapebar")
 }
 
 /// Run `tapebar aggregate ARGS...` feeding `stdin`.
@@ -157,7 +164,11 @@ pub fn first_difference(want: &str, got: &str) -> String {
             );
         }
     }
-    format!("same lines, different bytes (line endings or final newline): {} vs {} bytes", want.len(), got.len())
+    format!(
+        "same lines, different bytes (line endings or final newline): {} vs {} bytes",
+        want.len(),
+        got.len()
+    )
 }
 
 /// Assert two outputs are byte-identical, with a line diff on failure.

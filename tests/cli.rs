@@ -1,0 +1,424 @@
+//! What users see besides the bars: the stderr summary, exit statuses, --strict, missing
+//! inputs, usage errors, refusing to overwrite bars, a closed stdout pipe.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::*;
+
+/// The summary line of `input` on stderr (`tapebar: PATH: ...`).
+fn summary<'a>(stderr: &'a str, input: &str) -> &'a str {
+    let prefix = format!("tapebar: {input}: ");
+    stderr
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no summary line for {input} in:\n{stderr}"))
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = aggregate(args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stderr)
+}
+
+#[test]
+fn summary_counts_duplicates() {
+    let f = fixture("duplicates.jsonl");
+    let err = run_ok(&["-o", "-", &f]);
+    // 11 messages (10 trades + 1 depth update), 7 distinct trades, 3 duplicates.
+    assert!(
+        summary(&err, &f).starts_with(&format!(
+            "tapebar: {f}: 11 messages, 7 trades, 3 duplicates, 0 skipped, 0 malformed"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn summary_counts_futures_fills_that_are_not_market_trades() {
+    let f = fixture("futures_x.ws");
+    let err = run_ok(&["-o", "-", &f]);
+    let s = summary(&err, &f);
+    // 11 received messages: ack, 7 trades, 2 aggTrades, markPriceUpdate; 6 trades in
+    // bars; INSURANCE_FUND, ADL and NA skipped.
+    assert!(
+        s.contains(": 11 messages, 6 trades, 0 duplicates, 3 skipped"),
+        "{s}"
+    );
+    assert!(
+        s.contains("MARKET") && s.contains(": 3"),
+        "the reason is named: {s}"
+    );
+}
+
+#[test]
+fn summary_counts_aggtrades_left_out_for_the_trade_stream() {
+    let f = fixture("trade_and_aggtrade.jsonl");
+    let err = run_ok(&["-o", "-", &f]);
+    let s = summary(&err, &f);
+    // AVAXUSDT: 4 trades used, its 3 aggTrades skipped; DOTUSDT: 3 aggTrades used, 1 duplicate.
+    assert!(
+        s.contains(": 11 messages, 7 trades, 1 duplicates, 3 skipped"),
+        "{s}"
+    );
+    assert!(s.contains("aggTrade"), "the reason names aggTrade: {s}");
+}
+
+#[test]
+fn summary_counts_pre_capture_trades() {
+    let f = fixture("pre_capture.ws");
+    let err = run_ok(&["-o", "-", &f]);
+    let s = summary(&err, &f);
+    assert!(
+        s.contains(": 6 messages, 4 trades, 0 duplicates, 1 skipped"),
+        "{s}"
+    );
+    assert!(s.contains("pre-capture"), "{s}");
+    assert!(
+        s.contains(&format!("{f}:4")),
+        "first stale trade is line 4: {s}"
+    );
+    // Kept with --keep-pre-capture.
+    let err = run_ok(&["-o", "-", "--keep-pre-capture", &f]);
+    assert!(
+        summary(&err, &f).contains(": 6 messages, 5 trades, 0 duplicates, 0 skipped"),
+        "{err}"
+    );
+
+    // tardis.dev: after the disconnect the replayed B and E are pre-capture; with
+    // --keep-pre-capture, B is a duplicate and E is kept.
+    let f = fixture("envelope_tardis.txt");
+    let err = run_ok(&["-o", "-", &f]);
+    let s = summary(&err, &f);
+    assert!(
+        s.contains(": 6 messages, 4 trades, 0 duplicates, 2 skipped"),
+        "{s}"
+    );
+    assert!(
+        s.contains("pre-capture") && s.contains(&format!("{f}:5")),
+        "{s}"
+    );
+    let err = run_ok(&["-o", "-", "--keep-pre-capture", &f]);
+    assert!(
+        summary(&err, &f).contains(": 6 messages, 5 trades, 1 duplicates, 0 skipped"),
+        "{err}"
+    );
+}
+
+#[test]
+fn summary_counts_malformed_lines_and_names_the_first() {
+    let f = fixture("malformed.jsonl");
+    let err = run_ok(&["-o", "-", &f]);
+    let s = summary(&err, &f);
+    assert!(
+        s.contains(" 6 trades, 0 duplicates, 0 skipped, 3 malformed"),
+        "{s}"
+    );
+    for line in [3, 5, 7] {
+        assert!(s.contains(&format!("{f}:{line}")), "line {line} named: {s}");
+    }
+}
+
+#[test]
+fn summary_has_one_line_per_input() {
+    let a = fixture("fill.jsonl");
+    let b = fixture("multi_symbol.jsonl");
+    let err = run_ok(&["-o", "-", &a, &b]);
+    assert!(
+        summary(&err, &a).contains(": 10 messages, 10 trades, 0 duplicates"),
+        "{err}"
+    );
+    assert!(
+        summary(&err, &b).contains(": 8 messages, 8 trades, 0 duplicates"),
+        "{err}"
+    );
+}
+
+#[test]
+fn quiet_prints_nothing_on_stderr() {
+    let out = aggregate(&["-q", "-o", "-", &fixture("malformed.jsonl")]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert!(!out.stdout.is_empty());
+}
+
+/// A trade repeated inside a chunk that also repeats a trade of an earlier chunk: every
+/// copy after the first is a duplicate. 4 MiB of non-trade padding between the first copy
+/// and the other two puts them in different chunks (chunks are at most a few MiB).
+#[test]
+fn duplicates_are_counted_when_a_later_chunk_repeats_a_trade_twice() {
+    let trade = r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1718841600002,"s":"BTCUSDT","t":1001,"p":"66000.10000000","q":"0.50000000","T":1718841600000,"m":false,"M":true}}"#;
+    let pad = r#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1718841600100,"s":"BTCUSDT","U":1,"u":2,"b":[["1.00000000","2.00000000"]],"a":[]}}"#;
+    let mut data = format!("{trade}\n");
+    let mut pads = 0;
+    while data.len() < (4 << 20) + 1000 {
+        data.push_str(pad);
+        data.push('\n');
+        pads += 1;
+    }
+    data.push_str(&format!("{trade}\n{trade}\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let p = write_temp(tmp.path(), "repeats.jsonl", data.as_bytes());
+    let p = p.to_string_lossy().into_owned();
+    let out = aggregate(&["-o", "-", &p]);
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n\
+         binance,BTCUSDT,1718841600000,66000.1,66000.1,66000.1,66000.1,0.5,1,33000.05,0.5\n"
+    );
+    let err = text(&out.stderr);
+    let want = format!(": {} messages, 1 trades, 2 duplicates", thousands(pads + 3));
+    assert!(
+        summary(&err, &p).contains(&want),
+        "expected `{want}` in: {err}"
+    );
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn strict_stops_at_the_first_malformed_line_naming_file_and_line() {
+    let f = fixture("malformed.jsonl");
+    let out = aggregate(&["--strict", "-o", "-", &f]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{f}:3")),
+        "names file:line of the first bad line: {err}"
+    );
+    assert!(
+        !err.contains(&format!("{f}:5")),
+        "stops at the first: {err}"
+    );
+
+    // A clean file passes --strict.
+    let out = aggregate(&["--strict", "-o", "-", &fixture("duplicates.jsonl")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn strict_names_a_bad_trade_field_and_counts_lines_of_compressed_input() {
+    // Only the negative-price trade left: it is line 5 of this file.
+    let data = read(&fixture("malformed.jsonl"));
+    let lines: Vec<&[u8]> = lines_of(&data)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2 && *i != 4)
+        .map(|(_, l)| l)
+        .collect();
+    let data = join_lines(&lines);
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("bad.jsonl", data.clone()),
+        ("bad.jsonl.gz", gzip(&data)),
+        ("bad.jsonl.zst", zstd(&data)),
+    ] {
+        let p = write_temp(tmp.path(), name, &bytes);
+        let p = p.to_string_lossy().into_owned();
+        let out = aggregate(&["--strict", "-o", "-", &p]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("{p}:5")), "{name}: {err}");
+        assert!(err.contains("`p`"), "{name}: names the field: {err}");
+    }
+}
+
+#[test]
+fn strict_on_stdin() {
+    let out = aggregate_stdin(
+        &["--strict", "-o", "-", "-"],
+        read(&fixture("malformed.jsonl")),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(":3"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn missing_input_is_an_error_naming_the_path() {
+    let out = aggregate(&["-o", "-", "testdata/binance/no-such-file.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("testdata/binance/no-such-file.jsonl"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // With another, readable input: still exit 1, the missing one named.
+    let out = aggregate(&["-o", "-", "nope/missing.jsonl", &fixture("fill.jsonl")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("nope/missing.jsonl"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let f = fixture("fill.jsonl");
+    for args in [
+        vec!["--interval", "0s", f.as_str()],
+        vec!["--interval", "10", f.as_str()],
+        vec!["--interval", "-5s", f.as_str()],
+        vec!["--interval", "tenseconds", f.as_str()],
+        vec!["--fill", "sideways", f.as_str()],
+        vec!["-j", "0", f.as_str()],
+        vec!["--max-delay", "soon", f.as_str()],
+        vec!["--no-such-option", f.as_str()],
+        vec![],
+    ] {
+        let mut full = vec!["-o", "-"];
+        full.extend(args.iter());
+        let out = aggregate(&full);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{full:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{full:?}: no bars");
+        assert!(!out.stderr.is_empty(), "{full:?}: says why");
+    }
+    let out = tapebar().arg("no-such-command").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn other_interval_spellings_work() {
+    let f = fixture("fill.jsonl");
+    for (a, b) in [("10s", "10000ms"), ("1m", "60s"), ("1m", "60000ms")] {
+        assert_same(
+            &format!("{a} vs {b}"),
+            &long_csv(&["--interval", a, &f]),
+            &long_csv(&["--interval", b, &f]),
+        );
+    }
+}
+
+#[test]
+fn existing_bars_are_not_replaced_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bars");
+    let dir_s = dir.to_string_lossy().into_owned();
+    let f = fixture("fill.jsonl");
+    let out = aggregate(&["-q", "-o", &dir_s, &f]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ada = dir.join("binance/ADAUSDT.csv");
+    let first = std::fs::read_to_string(&ada).unwrap();
+    assert_eq!(first.lines().count(), 9, "header + 8 rows (2 filled)");
+
+    // Again, with other settings: refused, exit 1, nothing changed.
+    let out = aggregate(&["-q", "--fill", "none", "-o", &dir_s, &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("--force"), "suggests --force: {err}");
+    assert_eq!(std::fs::read_to_string(&ada).unwrap(), first);
+
+    // With --force: replaced.
+    let out = aggregate(&["-q", "--force", "--fill", "none", "-o", &dir_s, &f]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let second = std::fs::read_to_string(&ada).unwrap();
+    assert_eq!(second.lines().count(), 7, "header + 6 traded rows");
+    assert!(second.starts_with("ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"));
+
+    // Bars of another venue/symbol only in the directory also count as existing bars.
+    let tmp2 = tempfile::tempdir().unwrap();
+    let other = tmp2.path().join("o");
+    write_temp(&other, "kraken/XBT%2FUSD.csv", b"ts\n");
+    let out = aggregate(&["-q", "-o", &other.to_string_lossy(), &f]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_output_directory_without_bars_is_fine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("o");
+    write_temp(&dir, "notes.txt", b"hello");
+    write_temp(&dir, "binance/readme.md", b"hello");
+    let out = aggregate(&["-q", "-o", &dir.to_string_lossy(), &fixture("fill.jsonl")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.join("binance/ADAUSDT.csv").is_file());
+    assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"hello");
+}
+
+/// `tapebar aggregate -o - ... | head -1`: the reader goes away; exit 0, no error message.
+#[test]
+fn closed_stdout_pipe_exits_0_quietly() {
+    // 10 ms bars of the sample: ~1.8 MB of CSV, far more than a pipe buffer.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tapebar"))
+        .current_dir(root())
+        .args([
+            "aggregate",
+            "--interval",
+            "10ms",
+            "-o",
+            "-",
+            "testdata/sample.jsonl",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    // The reader is dropped here: the pipe is closed.
+    assert_eq!(
+        first,
+        "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        !err.contains("error") && !err.to_lowercase().contains("broken pipe"),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_input_gives_just_the_header() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = write_temp(tmp.path(), "empty.jsonl", b"");
+    let got = long_csv(&[p.as_os_str()]);
+    assert_eq!(
+        got,
+        "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
+    );
+    let got = long_csv_stdin::<&str>(&[], Vec::new());
+    assert_eq!(
+        got,
+        "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
+    );
+}
+
+/// Numbers are plain decimals: no exponent, no trailing zeros, no leading `+`, `0` for zero.
+#[test]
+fn numbers_are_plain_decimals() {
+    let got = long_csv(&["testdata/binance", "testdata/sample.jsonl"]);
+    for line in got.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        assert_eq!(cols.len(), 11, "{line}");
+        for c in &cols[2..] {
+            let ok = !c.is_empty()
+                && c.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && c.matches('.').count() <= 1
+                && !(c.contains('.') && (c.ends_with('0') || c.ends_with('.')))
+                && !(c.len() > 1 && c.starts_with('0') && !c.starts_with("0."));
+            assert!(ok, "`{c}` in {line}");
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Invariance: the bars do not depend on how the same trades are delivered — thread count,
+//! compression (gzip, multi-member gzip, zstd, multi-frame zstd, stdin), line order, every
+//! line twice, the same file twice, a directory instead of its files.
+
+mod common;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use common::*;
+
+/// Every fixture and the sample: (path relative to the root, extra arguments).
+fn inputs() -> Vec<String> {
+    let mut v = all_fixtures();
+    v.push("testdata/sample.jsonl".to_string());
+    v
+}
+
+fn os(args: &[&str]) -> Vec<OsString> {
+    args.iter().map(OsString::from).collect()
+}
+
+fn with_path(args: &[&str], p: &Path) -> Vec<OsString> {
+    let mut v = os(args);
+    v.push(p.as_os_str().to_os_string());
+    v
+}
+
+#[test]
+fn threads_1_and_2_give_identical_bytes_on_every_fixture() {
+    for input in inputs() {
+        let one = long_csv(&["-j", "1", &input]);
+        let two = long_csv(&["-j", "2", &input]);
+        assert_same(&format!("{input}: -j 1 vs -j 2"), &one, &two);
+    }
+}
+
+/// A capture many chunks long (the sample 40 times over, ~12 MB): the copies are all
+/// duplicates, found across chunks and merged on several threads. The bars are the sample's,
+/// byte for byte, with 1 or 2 threads, plain or compressed.
+#[test]
+fn multi_chunk_capture_of_repeats_is_deduplicated_the_same_on_any_thread_count() {
+    let sample = read("testdata/sample.jsonl");
+    let mut big = Vec::with_capacity(sample.len() * 40);
+    for _ in 0..40 {
+        big.extend_from_slice(&sample);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = write_temp(tmp.path(), "big.jsonl", &big);
+    let want = read_golden("sample");
+    for j in ["1", "2"] {
+        let got = long_csv(&with_path(&["-j", j], &plain));
+        assert_same(&format!("40 x sample, -j {j}"), &want, &got);
+    }
+    let gz = write_temp(
+        tmp.path(),
+        "big.jsonl.gz",
+        &gzip_members(&big, &[big.len() / 3, big.len() / 2 + 17]),
+    );
+    let got = long_csv(&with_path(&["-j", "2"], &gz));
+    assert_same("40 x sample, multi-member gzip, -j 2", &want, &got);
+}
+
+/// The summary of the same 40-fold capture counts every copy after the first as duplicates
+/// (the bars above are right either way; this checks the counting across chunks).
+#[test]
+fn multi_chunk_capture_of_repeats_counts_every_repeat_as_a_duplicate() {
+    let sample = read("testdata/sample.jsonl");
+    let mut big = Vec::with_capacity(sample.len() * 40);
+    for _ in 0..40 {
+        big.extend_from_slice(&sample);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = write_temp(tmp.path(), "big.jsonl", &big);
+    let lines = sample.iter().filter(|&&b| b == b'\n').count();
+    for j in ["1", "2"] {
+        let out = aggregate(&with_path(&["-o", "-", "-j", j], &plain));
+        let err = text(&out.stderr);
+        let want = format!(
+            "{} messages, 1,753 trades, {} duplicates",
+            thousands(lines * 40),
+            thousands(lines * 40 - 1753)
+        );
+        assert!(
+            err.contains(&want),
+            "-j {j}: summary of 40 x sample should say `{want}`: {err}"
+        );
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A different multi-chunk capture: the sample shifted by whole minutes 25 times, with new
+/// trade ids, so chunks hold distinct trades of the same symbols; -j 1 and -j 2 agree, and
+/// so do plain, gzip and zstd.
+#[test]
+fn multi_chunk_capture_of_distinct_trades_same_on_any_thread_count() {
+    let sample = read("testdata/sample.jsonl");
+    let mut big = Vec::new();
+    for k in 0..25i64 {
+        for line in lines_of(&sample) {
+            let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
+            let d = v.get_mut("data").unwrap();
+            let shift =
+                |x: &serde_json::Value, by: i64| serde_json::json!(x.as_i64().unwrap() + by);
+            d["T"] = shift(&d["T"], k * 60_000);
+            d["E"] = shift(&d["E"], k * 60_000);
+            d["t"] = shift(&d["t"], k * 1_000_000);
+            big.extend_from_slice(serde_json::to_string(&v).unwrap().as_bytes());
+            big.push(b'\n');
+        }
+    }
+    assert!(big.len() > 3 << 20, "several chunks");
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = write_temp(tmp.path(), "shifted.jsonl", &big);
+    let one = long_csv(&with_path(&["-j", "1"], &plain));
+    let two = long_csv(&with_path(&["-j", "2"], &plain));
+    assert_same("shifted sample: -j 1 vs -j 2", &one, &two);
+    let zst = write_temp(
+        tmp.path(),
+        "shifted.zst",
+        &zstd_frames(&big, &[big.len() / 4, big.len() / 2]),
+    );
+    assert_same(
+        "shifted sample: plain vs zstd",
+        &one,
+        &long_csv(&with_path(&["-j", "2"], &zst)),
+    );
+    // The first copy's bars are the sample's bars.
+    let want = read_golden("sample");
+    for row in want.lines().skip(1) {
+        assert!(
+            one.contains(&format!("{row}\n")),
+            "row of the first copy missing: {row}"
+        );
+    }
+}
+
+#[test]
+fn plain_gzip_multi_member_gzip_zstd_and_stdin_give_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for input in inputs() {
+        let data = read(&input);
+        let want = long_csv(&[&input]);
+        let n = data.len();
+        // Member / frame boundaries at a third (likely mid-line) and just after a newline.
+        let nl = data.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let cuts = [nl, n / 3, 2 * n / 3 + 1];
+        let name = Path::new(&input)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let variants: Vec<(&str, Vec<u8>)> = vec![
+            ("gzip", gzip(&data)),
+            ("multi-member gzip", gzip_members(&data, &cuts)),
+            ("zstd", zstd(&data)),
+            ("multi-frame zstd", zstd_frames(&data, &cuts)),
+        ];
+        for (what, bytes) in variants {
+            // A misleading extension: compression is recognised by content.
+            let p = write_temp(tmp.path(), &format!("{what}/{name}.txt"), &bytes);
+            let got = long_csv(&[p.as_os_str()]);
+            assert_same(&format!("{input}: plain vs {what}"), &want, &got);
+            let got = long_csv_stdin::<&str>(&[], bytes);
+            assert_same(&format!("{input}: plain vs {what} on stdin"), &want, &got);
+        }
+        let got = long_csv_stdin::<&str>(&[], data);
+        assert_same(&format!("{input}: file vs stdin"), &want, &got);
+    }
+}
+
+/// Raw JSON lines carry no receive time, so any order of the lines is the same capture.
+#[test]
+fn shuffled_raw_lines_give_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = RAW_FIXTURES.iter().map(|f| fixture(f)).collect();
+    files.push("testdata/sample.jsonl".into());
+    for input in files {
+        let data = read(&input);
+        let want = long_csv(&[&input]);
+        for seed in [1u64, 2, 3] {
+            let mut lines = lines_of(&data);
+            Rng::new(seed).shuffle(&mut lines);
+            let p = write_temp(tmp.path(), "shuffled.jsonl", &join_lines(&lines));
+            let got = long_csv(&[p.as_os_str()]);
+            assert_same(&format!("{input} shuffled (seed {seed})"), &want, &got);
+        }
+    }
+}
+
+/// cryptofeed recordings: the connection line fixes the recording's start, so the received
+/// lines after it may come in any order (blank lines, which would be disconnects, dropped).
+#[test]
+fn shuffled_cryptofeed_lines_after_the_header_give_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in [
+        "futures_x.ws",
+        "pre_capture.ws",
+        "envelope_cryptofeed.ws",
+        "venue_us.ws",
+    ] {
+        let input = fixture(name);
+        let data = read(&input);
+        let want = long_csv(&[&input]);
+        let all = lines_of(&data);
+        assert!(all[0].starts_with(b"wss://") && all[0].windows(5).any(|w| w == b" <-> "));
+        for seed in [11u64, 12, 13] {
+            let mut body: Vec<&[u8]> = all[1..].iter().copied().filter(|l| !l.is_empty()).collect();
+            Rng::new(seed).shuffle(&mut body);
+            let mut lines = vec![all[0]];
+            lines.extend(body);
+            let p = write_temp(tmp.path(), name, &join_lines(&lines));
+            let got = long_csv(&[p.as_os_str()]);
+            assert_same(&format!("{input} body shuffled (seed {seed})"), &want, &got);
+        }
+    }
+}
+
+/// Every line twice: adjacent copies, and the whole file twice in a row.
+#[test]
+fn every_line_twice_gives_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for input in inputs() {
+        let data = read(&input);
+        let want = long_csv(&[&input]);
+        let mut twice = Vec::new();
+        for l in lines_of(&data) {
+            twice.push(l);
+            twice.push(l);
+        }
+        let p = write_temp(tmp.path(), "adjacent", &join_lines(&twice));
+        assert_same(
+            &format!("{input} every line twice"),
+            &want,
+            &long_csv(&[p.as_os_str()]),
+        );
+
+        let mut doubled = data.clone();
+        if !doubled.ends_with(b"\n") {
+            doubled.push(b'\n');
+        }
+        doubled.extend_from_slice(&data);
+        let p = write_temp(tmp.path(), "doubled", &doubled);
+        assert_same(
+            &format!("{input} file content twice"),
+            &want,
+            &long_csv(&[p.as_os_str()]),
+        );
+    }
+}
+
+/// The same file given twice as two inputs: the second one's trades are all duplicates.
+#[test]
+fn same_file_twice_as_two_inputs_gives_identical_bytes() {
+    for input in inputs() {
+        let want = long_csv(&[&input]);
+        let got = long_csv(&[&input, &input]);
+        assert_same(&format!("{input} given twice"), &want, &got);
+        // Also a compressed copy next to the plain one.
+        let tmp = tempfile::tempdir().unwrap();
+        let gz = write_temp(tmp.path(), "copy.gz", &gzip(&read(&input)));
+        let got = long_csv(&[OsString::from(&input), gz.into_os_string()]);
+        assert_same(&format!("{input} plain + gzip copy"), &want, &got);
+    }
+}
+
+#[test]
+fn same_file_twice_counts_the_second_as_duplicates() {
+    let f = fixture("multi_symbol.jsonl");
+    let out = aggregate(&["-o", "-", &f, &f]);
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{f}: 8 messages, 8 trades, 0 duplicates")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{f}: 8 messages, 0 trades, 8 duplicates")),
+        "{err}"
+    );
+}
+
+/// A directory (walked recursively, sorted, hidden entries skipped) gives the bars of its
+/// files listed on the command line.
+#[test]
+fn directory_equals_its_files_listed() {
+    let listed = long_csv(&all_fixtures());
+    let dir = long_csv(&["testdata/binance"]);
+    assert_same("testdata/binance vs its files", &listed, &dir);
+
+    // Nested copy with a hidden file that would change the bars if it were read.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("captures");
+    for (i, f) in all_fixtures().iter().enumerate() {
+        let name = Path::new(f)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let sub = if i % 2 == 0 { "a" } else { "b/c" };
+        write_temp(&d, &format!("{sub}/{name}"), &read(f));
+    }
+    let hidden = r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1718841600001,"s":"BTCUSDT","t":1,"p":"1.00000000","q":"1.00000000","T":1718841600000,"m":false,"M":true}}"#;
+    write_temp(&d, ".hidden.jsonl", format!("{hidden}\n").as_bytes());
+    write_temp(&d, ".git/x.jsonl", format!("{hidden}\n").as_bytes());
+    let got = long_csv(&[d.as_os_str()]);
+    assert_same("nested directory vs files", &listed, &got);
+}
