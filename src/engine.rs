@@ -202,6 +202,23 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// Decode a message with the venue decoders; flat messages take the fast paths.
+#[inline]
+fn decode_message<'a>(
+    msg: AnyVal<'a>,
+    ctx: &Ctx,
+    buf: &mut MessageBuf<'a>,
+) -> Result<Decoded<'a>, venue::DecodeError> {
+    // Monomorphic calls: the flat path pays no dispatch per field access.
+    match msg {
+        AnyVal::Flat(v) => match venue::binance::decode_flat(v, ctx, buf) {
+            Some(d) => Ok(d),
+            None => venue::decode(v, ctx, buf),
+        },
+        AnyVal::Tape(v) => venue::decode(v, ctx, buf),
+    }
+}
+
 /// Decode one chunk into partial bars.
 fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
     let mut tape = Tape::new();
@@ -286,14 +303,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
             url: conn.url.as_deref(),
         };
         let mut buf = std::mem::take(&mut spare).recycle();
-        // Monomorphic calls: the flat path pays no dispatch per field access.
-        let decoded = match msg {
-            AnyVal::Flat(v) => match venue::binance::decode_flat(v, &ctx, &mut buf) {
-                Some(d) => Ok(d),
-                None => venue::decode(v, &ctx, &mut buf),
-            },
-            AnyVal::Tape(v) => venue::decode(v, &ctx, &mut buf),
-        };
+        let decoded = decode_message(msg, &ctx, &mut buf);
         match decoded {
             Err(e) => {
                 counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
@@ -800,12 +810,15 @@ impl<'s> Engine<'s> {
             let Ok(root) = read_message(payload, &mut flat, &mut tape) else {
                 continue;
             };
-            let msg = envelope::unwrap_json(root).map_or(root, |(m, _)| m);
+            let msg = match root {
+                AnyVal::Tape(_) => envelope::unwrap_json(root).map_or(root, |(m, _)| m),
+                AnyVal::Flat(_) => root,
+            };
             let mut buf = MessageBuf::default();
             let ctx = Ctx {
                 url: conn.url.as_deref(),
             };
-            if !matches!(venue::decode(msg, &ctx, &mut buf), Ok(Decoded::Trades { .. })) {
+            if !matches!(decode_message(msg, &ctx, &mut buf), Ok(Decoded::Trades { .. })) {
                 continue;
             }
             for (k, mut t) in buf.trades.drain(..).enumerate() {

@@ -19,7 +19,12 @@ struct Slot {
     start: u32,
     end: u32,
     kind: u8,
+    /// Numbers: the value of a non-negative integer of at most 19 digits, read during the
+    /// scan (`NO_INT` otherwise), so decoders need not read the digits again.
+    int: u64,
 }
+
+const NO_INT: u64 = u64::MAX;
 
 const K_NONE: u8 = 0;
 const K_STR: u8 = 1;
@@ -140,6 +145,7 @@ impl Scan<'_> {
             start: start as u32,
             end: p as u32,
             kind: K_STR,
+            int: NO_INT,
         })
     }
 
@@ -149,20 +155,23 @@ impl Scan<'_> {
         let s = self.s;
         let start = self.p;
         let mut p = start;
-        if s.get(p) == Some(&b'-') {
+        let negative = s.get(p) == Some(&b'-');
+        if negative {
             p += 1;
         }
-        match s.get(p)? {
-            b'0' => p += 1,
-            b'1'..=b'9' => {
-                p += 1;
-                while matches!(s.get(p), Some(b'0'..=b'9')) {
-                    p += 1;
-                }
+        let digits = p;
+        let mut v: u64 = 0;
+        while let Some(&c) = s.get(p) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
             }
-            _ => return None,
+            v = v.wrapping_mul(10).wrapping_add(d as u64);
+            p += 1;
         }
-        if matches!(s.get(p), Some(b'.' | b'e' | b'E')) {
+        let n = p - digits;
+        // JSON: at least one digit, no leading zero, no fraction or exponent here.
+        if n == 0 || (n > 1 && s[digits] == b'0') || matches!(s.get(p), Some(b'.' | b'e' | b'E')) {
             return None;
         }
         self.p = p;
@@ -170,6 +179,7 @@ impl Scan<'_> {
             start: start as u32,
             end: p as u32,
             kind: K_NUM,
+            int: if negative || n > 19 { NO_INT } else { v },
         })
     }
 
@@ -196,6 +206,7 @@ impl Scan<'_> {
             start: start as u32,
             end: self.p as u32,
             kind,
+            int: NO_INT,
         })
     }
 }
@@ -229,16 +240,10 @@ impl Flat {
             sc.p += 1;
         } else {
             loop {
-                // `"k":` with a one-character ASCII key.
-                let key = *src.get(sc.p + 1)?;
-                if src.get(sc.p) != Some(&b'"')
-                    || src.get(sc.p + 2) != Some(&b'"')
-                    || src.get(sc.p + 3) != Some(&b':')
-                    || key < 0x20
-                    || key >= 0x80
-                    || key == b'"'
-                    || key == b'\\'
-                {
+                // `"k":` with a one-character key (printable ASCII, no backslash: checked).
+                let head = u32::from_le_bytes(src.get(sc.p..sc.p + 4)?.try_into().ok()?);
+                let key = (head >> 8) as u8;
+                if head & 0xFFFF_00FF != 0x3A22_0022 || key == b'"' {
                     return None;
                 }
                 sc.p += 4;
@@ -284,6 +289,14 @@ impl<'a> FlatVal<'a> {
     /// Whether the message was in the `{"stream":"...","data":{...}}` wrapper.
     pub fn wrapped(self) -> bool {
         self.flat.wrapped
+    }
+
+    /// The value of a one-character key of the event that is a non-negative integer of at
+    /// most 19 digits, and its number of digits.
+    #[inline]
+    pub fn event_int(self, key: u8) -> Option<(u64, usize)> {
+        let s = self.flat.slots[(key & 0x7f) as usize];
+        (s.kind == K_NUM && s.int != NO_INT).then(|| (s.int, (s.end - s.start) as usize))
     }
 
     /// The text and kind of a one-character key of the event (the object inside the

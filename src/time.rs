@@ -56,17 +56,23 @@ pub fn parse_epoch(text: &str, unit: Unit) -> Result<i64, TimeError> {
             TimeError::Syntax
         });
     }
-    let mut v: i64 = 0;
+    let mut v: u64 = 0;
     for &c in s {
         if !c.is_ascii_digit() {
             return Err(TimeError::Syntax);
         }
-        v = v * 10 + (c - b'0') as i64;
+        v = v * 10 + (c - b'0') as u64;
     }
-    if v == 0 {
+    epoch_from_int(v, unit)
+}
+
+/// An integer epoch time in `unit` as ns (see [`parse_epoch`]).
+#[inline]
+pub fn epoch_from_int(v: u64, unit: Unit) -> Result<i64, TimeError> {
+    if v == 0 || v > i64::MAX as u64 {
         return Err(TimeError::OutOfRange);
     }
-    v.checked_mul(unit.ns()).ok_or(TimeError::OutOfRange)
+    (v as i64).checked_mul(unit.ns()).ok_or(TimeError::OutOfRange)
 }
 
 /// Decimal epoch seconds (`"1618678142.557535"`, cryptofeed's receive times) as ns,
@@ -288,6 +294,8 @@ mod tests {
         assert_eq!(parse_epoch("0", Unit::Millis), Err(TimeError::OutOfRange));
         assert_eq!(parse_epoch("-5", Unit::Millis), Err(TimeError::Syntax));
         assert_eq!(parse_epoch("32503680000000000", Unit::Millis), Err(TimeError::OutOfRange));
+        assert_eq!(parse_epoch("9999999999999999999", Unit::Nanos), Err(TimeError::OutOfRange));
+        assert_eq!(parse_epoch("9223372036854775807", Unit::Nanos), Ok(i64::MAX));
     }
 
     #[test]

@@ -174,10 +174,21 @@ pub fn decode_flat<'a>(msg: FlatVal<'a>, ctx: &Ctx, out: &mut dyn Out<'a>) -> Op
     };
     let price = Decimal::parse(number(b'p')?).ok().filter(|d| !d.is_zero())?;
     let size = Decimal::parse(number(b'q')?).ok().filter(|d| !d.is_zero())?;
-    let tt = number(b'T')?;
-    let unit = if tt.len() > 15 { Unit::Micros } else { Unit::Millis };
-    let time = crate::time::parse_epoch(tt, unit).ok()?;
-    let id = TradeId::from_text(Cow::Borrowed(number(id_key)?));
+    let time = match msg.event_int(b'T') {
+        Some((v, digits)) => {
+            let unit = if digits > 15 { Unit::Micros } else { Unit::Millis };
+            crate::time::epoch_from_int(v, unit).ok()?
+        }
+        None => {
+            let tt = number(b'T')?;
+            let unit = if tt.len() > 15 { Unit::Micros } else { Unit::Millis };
+            crate::time::parse_epoch(tt, unit).ok()?
+        }
+    };
+    let id = match msg.event_int(id_key) {
+        Some((v, _)) => TradeId::Num(v as u128),
+        None => TradeId::from_text(Cow::Borrowed(number(id_key)?)),
+    };
     if !matches!(id, TradeId::Num(_)) {
         return None;
     }
