@@ -431,6 +431,25 @@ def venues():
     write("venue_delivery.ws", cm)
 
 
+def exact_sums():
+    # Values a float would get wrong. ETHEUR: ten sizes of 0.1 sum to exactly 1 (a float
+    # sum gives 0.9999999999999999). SHIBUSDT: 12-digit sizes times 8-decimal prices.
+    # BTTCUSDT: 0.00000001 x 0.00000001 = 0.0000000000000001 (16 decimals). ETHTRY: a
+    # 7-digit price times 99999.99999999.
+    lines = []
+    for i in range(10):
+        lines.append(wrap(spot_trade("ETHEUR", 1601 + i, "3250." + str(10 + i), "0.1", T0 + 2000 + 7 * i, i % 3 == 0)))
+    lines += [
+        wrap(spot_trade("SHIBUSDT", 1701, "0.00001755", "123456789012", T0 + 100, False)),
+        wrap(spot_trade("SHIBUSDT", 1702, "0.00001756", "98765432109", T0 + 200, True)),
+        wrap(spot_trade("BTTCUSDT", 1801, "0.00000001", "0.00000001", T0 + 300, False)),
+        wrap(spot_trade("BTTCUSDT", 1802, "0.00000090", "1", T0 + 400, True)),
+        wrap(spot_trade("ETHTRY", 1901, "2150000", "99999.99999999", T0 + 500, False)),
+        wrap(spot_trade("ETHTRY", 1902, "2150000.01", "0.00000001", T0 + 600, False)),
+    ]
+    write("exact_sums.jsonl", lines)
+
+
 def main():
     global OUT
     import sys
@@ -449,6 +468,7 @@ def main():
     malformed()
     pre_capture()
     venues()
+    exact_sums()
 
 
 if __name__ == "__main__":

@@ -239,6 +239,7 @@ GOLDENS = {
     "pre_capture_keep": ([f"{FIX}/pre_capture.ws"], 10_000, True, True),
     "venue_us": ([f"{FIX}/venue_us.ws"], 10_000, True, False),
     "venue_delivery": ([f"{FIX}/venue_delivery.ws"], 10_000, True, False),
+    "exact_sums": ([f"{FIX}/exact_sums.jsonl"], 10_000, True, False),
     "all_binance": (None, 10_000, True, False),  # every file of testdata/binance, sorted
 }
 

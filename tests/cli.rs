@@ -299,7 +299,18 @@ fn usage_errors_exit_2() {
 #[test]
 fn other_interval_spellings_work() {
     let f = fixture("fill.jsonl");
-    for (a, b) in [("10s", "10000ms"), ("1m", "60s"), ("1m", "60000ms")] {
+    assert_same(
+        "-i",
+        &long_csv(&["--interval", "1m", &f]),
+        &long_csv(&["-i", "1m", &f]),
+    );
+    for (a, b) in [
+        ("10s", "10000ms"),
+        ("1m", "60s"),
+        ("1m", "60000ms"),
+        ("1m", "1min"),
+        ("10s", "10sec"),
+    ] {
         assert_same(
             &format!("{a} vs {b}"),
             &long_csv(&["--interval", a, &f]),
@@ -421,4 +432,178 @@ fn numbers_are_plain_decimals() {
             assert!(ok, "`{c}` in {line}");
         }
     }
+}
+
+fn trade_line(symbol: &str, id: u64, price: &str, time_ms: i64) -> String {
+    format!(
+        r#"{{"stream":"{}@trade","data":{{"e":"trade","E":{},"s":"{symbol}","t":{id},"p":"{price}","q":"1.00000000","T":{time_ms},"m":false,"M":true}}}}"#,
+        symbol.to_lowercase(),
+        time_ms + 1
+    )
+}
+
+/// `--max-delay`: inputs are read in capture-clock order; with `--max-delay 0`, once the
+/// first input is done, buckets before the second input's clock are closed, and a trade of
+/// the second input for such a bucket is late: skipped, counted, the written row unchanged.
+/// With the default 10m it is a normal trade.
+#[test]
+fn max_delay_zero_makes_an_old_trade_of_a_later_input_late() {
+    const T0: i64 = 1_718_841_600_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let a = write_temp(
+        tmp.path(),
+        "a.jsonl",
+        format!(
+            "{}\n{}\n",
+            trade_line("BTCUSDT", 1, "100.00000000", T0 + 1_000),
+            trade_line("BTCUSDT", 2, "101.00000000", T0 + 21_000)
+        )
+        .as_bytes(),
+    );
+    // b's clock starts at T0 + 50 s; its second line is a trade of bucket T0 + 20 s.
+    let b = write_temp(
+        tmp.path(),
+        "b.jsonl",
+        format!(
+            "{}\n{}\n",
+            trade_line("BTCUSDT", 5, "105.00000000", T0 + 50_000),
+            trade_line("BTCUSDT", 3, "90.00000000", T0 + 22_000)
+        )
+        .as_bytes(),
+    );
+    let (a, b) = (
+        a.to_string_lossy().into_owned(),
+        b.to_string_lossy().into_owned(),
+    );
+    let header = "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n";
+    let out = aggregate(&["-o", "-", "--max-delay", "0", &b, &a]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{header}binance,BTCUSDT,1718841600000,100,100,100,100,1,1,100,1\n\
+             binance,BTCUSDT,1718841610000,100,100,100,100,0,0,0,0\n\
+             binance,BTCUSDT,1718841620000,101,101,101,101,1,1,101,1\n\
+             binance,BTCUSDT,1718841630000,101,101,101,101,0,0,0,0\n\
+             binance,BTCUSDT,1718841640000,101,101,101,101,0,0,0,0\n\
+             binance,BTCUSDT,1718841650000,105,105,105,105,1,1,105,1\n"
+        )
+    );
+    let err = text(&out.stderr);
+    let s = summary(&err, &b);
+    assert!(
+        s.contains(": 2 messages, 1 trades, 0 duplicates, 1 skipped"),
+        "{s}"
+    );
+    assert!(s.contains("late"), "{s}");
+
+    let out = aggregate(&["-o", "-", &b, &a]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).contains("binance,BTCUSDT,1718841620000,101,101,90,90,2,2,191,2\n"),
+        "with the default --max-delay the trade joins its bar: {}",
+        text(&out.stdout)
+    );
+    assert!(
+        summary(&text(&out.stderr), &b).contains(": 2 messages, 2 trades, 0 duplicates, 0 skipped")
+    );
+}
+
+/// More rows than the in-memory limit (32 MiB): they are moved to a temporary file and
+/// come back complete and in order, on stdout and in files, and nothing is left behind.
+#[test]
+fn rows_past_the_memory_limit_come_back_complete_and_in_order() {
+    const T0: i64 = 1_718_841_600_000;
+    // Two symbols, each with a trade at the start and one 600 s later: with 1 ms bars,
+    // 600,001 rows each (all but two forward-filled), ~45 MB of rows.
+    let span = 600_000i64;
+    let data = format!(
+        "{}\n{}\n{}\n{}\n",
+        trade_line("AAAUSDT", 1, "1.50000000", T0),
+        trade_line("BBBUSDT", 1, "2.00000000", T0 + 3),
+        trade_line("AAAUSDT", 2, "1.25000000", T0 + span),
+        trade_line("BBBUSDT", 2, "2.50000000", T0 + span + 3),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_temp(tmp.path(), "two.jsonl", data.as_bytes());
+    let input = input.to_string_lossy().into_owned();
+
+    let out = aggregate(&["-q", "--interval", "1ms", "-o", "-", &input]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume")
+    );
+    let mut a = lines
+        .by_ref()
+        .take((span + 1) as usize)
+        .map(|l| l.strip_prefix("binance,AAAUSDT,").unwrap());
+    check_series(&mut a, span, T0, "1.5", "1.25");
+    let mut b = lines
+        .by_ref()
+        .map(|l| l.strip_prefix("binance,BBBUSDT,").unwrap());
+    check_series(&mut b, span, T0 + 3, "2", "2.5");
+    assert_eq!(b.next(), None);
+
+    let dir = tmp.path().join("bars");
+    let out = aggregate(&[
+        "-q",
+        "--interval",
+        "1ms",
+        "-o",
+        &dir.to_string_lossy(),
+        &input,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (sym, start, first, last) in [
+        ("AAAUSDT", T0, "1.5", "1.25"),
+        ("BBBUSDT", T0 + 3, "2", "2.5"),
+    ] {
+        let text = std::fs::read_to_string(dir.join(format!("binance/{sym}.csv"))).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("ts,open,high,low,close,volume,trades,quote_volume,buy_volume")
+        );
+        check_series(&mut lines, span, start, first, last);
+        assert_eq!(lines.next(), None);
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["binance"], "only the venue directory in DIR");
+    let mut files: Vec<String> = std::fs::read_dir(dir.join("binance"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["AAAUSDT.csv", "BBBUSDT.csv"]);
+}
+
+/// `span + 1` rows of 1 ms bars from `start`: a traded row at each end, fill rows between.
+fn check_series<'a>(
+    rows: &mut impl Iterator<Item = &'a str>,
+    span: i64,
+    start: i64,
+    first: &str,
+    last: &str,
+) {
+    let mut n = 0i64;
+    for row in rows.take((span + 1) as usize) {
+        let ts = start + n;
+        let want = if n == 0 {
+            format!("{ts},{first},{first},{first},{first},1,1,{first},1")
+        } else if n == span {
+            format!("{ts},{last},{last},{last},{last},1,1,{last},1")
+        } else {
+            format!("{ts},{first},{first},{first},{first},0,0,0,0")
+        };
+        assert_eq!(row, want, "row {n} of the series starting at {start}");
+        n += 1;
+    }
+    assert_eq!(n, span + 1);
 }

@@ -64,6 +64,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("venue_us", &["testdata/binance/venue_us.ws"]),
     ("venue_delivery", &["testdata/binance/venue_delivery.ws"]),
+    ("exact_sums", &["testdata/binance/exact_sums.jsonl"]),
     ("all_binance", &["testdata/binance"]),
 ];
 
@@ -178,6 +179,10 @@ fn golden_venue_us() {
 #[test]
 fn golden_venue_delivery() {
     golden_case("venue_delivery");
+}
+#[test]
+fn golden_exact_sums() {
+    golden_case("exact_sums");
 }
 #[test]
 fn golden_all_binance_directory() {

@@ -317,3 +317,164 @@ fn directory_equals_its_files_listed() {
     let got = long_csv(&[d.as_os_str()]);
     assert_same("nested directory vs files", &listed, &got);
 }
+
+/// CRLF line endings and a missing final newline change nothing.
+#[test]
+fn crlf_line_endings_and_a_missing_final_newline_give_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for input in inputs() {
+        let data = read(&input);
+        let want = long_csv(&[&input]);
+        let lines = lines_of(&data);
+        let mut crlf = Vec::new();
+        for l in &lines {
+            crlf.extend_from_slice(l);
+            crlf.extend_from_slice(b"\r\n");
+        }
+        let p = write_temp(tmp.path(), "crlf", &crlf);
+        assert_same(
+            &format!("{input} with CRLF"),
+            &want,
+            &long_csv(&[p.as_os_str()]),
+        );
+        let gz = write_temp(tmp.path(), "crlf.gz", &gzip(&crlf));
+        assert_same(
+            &format!("{input} with CRLF, gzip"),
+            &want,
+            &long_csv(&[gz.as_os_str()]),
+        );
+
+        let mut trimmed = data.clone();
+        while trimmed.last() == Some(&b'\n') {
+            trimmed.pop();
+        }
+        let p = write_temp(tmp.path(), "no-final-newline", &trimmed);
+        assert_same(
+            &format!("{input} without final newline"),
+            &want,
+            &long_csv(&[p.as_os_str()]),
+        );
+        let z = write_temp(tmp.path(), "no-final-newline.zst", &zstd(&trimmed));
+        assert_same(
+            &format!("{input} without final newline, zstd"),
+            &want,
+            &long_csv(&[z.as_os_str()]),
+        );
+    }
+}
+
+/// Format an epoch time in ns as tardis.dev's local timestamp (7 fraction digits, Z).
+fn tardis_time(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let frac = ns.rem_euclid(1_000_000_000) / 100;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+#[test]
+fn tardis_time_format() {
+    assert_eq!(
+        tardis_time(1_718_841_601_006_234_500),
+        "2024-06-20T00:00:01.0062345Z"
+    );
+    assert_eq!(
+        tardis_time(1_561_939_200_123_456_700),
+        "2019-07-01T00:00:00.1234567Z"
+    );
+}
+
+/// A long tardis.dev capture (several chunks) with disconnects: after each one, the
+/// recorder replays an 8 s old trade (pre-capture, skipped) and a 3 s old one (a duplicate
+/// of a live trade). The bars are those of the same trades as raw JSON lines, on any
+/// thread count — so the connection state (recording start) is carried across chunks.
+#[test]
+fn tardis_capture_with_disconnects_across_chunks_equals_the_raw_capture() {
+    let sample = read("testdata/sample.jsonl");
+    let mut raw = Vec::new();
+    for k in 0..12i64 {
+        for line in lines_of(&sample) {
+            let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
+            let d = v.get_mut("data").unwrap();
+            let shift =
+                |x: &serde_json::Value, by: i64| serde_json::json!(x.as_i64().unwrap() + by);
+            d["T"] = shift(&d["T"], k * 30_000);
+            d["E"] = shift(&d["E"], k * 30_000);
+            d["t"] = shift(&d["t"], k * 1_000_000);
+            raw.push(serde_json::to_string(&v).unwrap());
+        }
+    }
+    let mut tardis = String::new();
+    let mut recv: i64 = 0;
+    let mut history: Vec<(i64, &str)> = Vec::new();
+    let mut stale = 0;
+    for (i, line) in raw.iter().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let t = v["data"]["T"].as_i64().unwrap();
+        recv = recv.max(t * 1_000_000 + 5_123_400);
+        if i > 0 && i % 997 == 0 {
+            tardis.push('\n'); // disconnect
+            tardis.push_str(&format!("{} {line}\n", tardis_time(recv)));
+            // Replays, received right after the reconnect.
+            for (age_ms, expect_skip) in [(8_000i64, true), (3_000, false)] {
+                let target = t - age_ms;
+                if let Some(&(_, old)) = history.iter().rev().find(|(ht, _)| *ht <= target) {
+                    tardis.push_str(&format!("{} {old}\n", tardis_time(recv + 1_000)));
+                    stale += usize::from(expect_skip);
+                }
+            }
+        } else {
+            tardis.push_str(&format!("{} {line}\n", tardis_time(recv)));
+        }
+        history.push((t, line.as_str()));
+    }
+    assert!(stale >= 10, "replays injected: {stale}");
+    assert!(
+        tardis.len() > 3 << 20,
+        "several chunks: {} bytes",
+        tardis.len()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let raw_path = write_temp(tmp.path(), "raw.jsonl", (raw.join("\n") + "\n").as_bytes());
+    let td_path = write_temp(tmp.path(), "tardis.txt", tardis.as_bytes());
+    let want = long_csv(&[raw_path.as_os_str()]);
+    for j in ["1", "2"] {
+        let got = long_csv(&with_path(&["-j", j], &td_path));
+        assert_same(&format!("tardis with disconnects, -j {j}"), &want, &got);
+    }
+    let zst = write_temp(
+        tmp.path(),
+        "tardis.zst",
+        &zstd_frames(tardis.as_bytes(), &[tardis.len() / 2]),
+    );
+    assert_same(
+        "tardis with disconnects, zstd",
+        &want,
+        &long_csv(&[zst.as_os_str()]),
+    );
+    // With --keep-pre-capture the 8 s old replays are kept, but they are copies of earlier
+    // live trades whose buckets are still open: duplicates, so the bars stay the same.
+    let keep = long_csv(&with_path(&["--keep-pre-capture"], &td_path));
+    assert_same("tardis with disconnects, --keep-pre-capture", &want, &keep);
+    let out = aggregate(&with_path(&["-o", "-"], &td_path));
+    assert!(
+        text(&out.stderr).contains("pre-capture"),
+        "{}",
+        text(&out.stderr)
+    );
+}

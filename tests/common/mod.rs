@@ -31,7 +31,8 @@ pub fn all_fixtures() -> Vec<String> {
 }
 
 /// Raw JSON-lines fixtures: no receive times, so any line order means the same trades.
-pub const RAW_FIXTURES: [&str; 8] = [
+pub const RAW_FIXTURES: [&str; 9] = [
+    "exact_sums.jsonl",
     "duplicates.jsonl",
     "out_of_order.jsonl",
     "same_millisecond.jsonl",
