@@ -177,6 +177,37 @@ impl ChunkOut {
     }
 }
 
+/// Chunks of one input decoded together; their results are merged in order.
+struct Batch {
+    input: usize,
+    chunks: Vec<Chunk>,
+    outs: Vec<ChunkOut>,
+    /// The frontier the workers dropped late trades by (re-reads use the same).
+    frontier: i64,
+    /// The connection state the workers assumed at the batch start.
+    assumed: Conn,
+}
+
+impl Batch {
+    fn decode(mut self, settings: &Settings) -> Batch {
+        let (input, frontier, assumed) = (self.input, self.frontier, &self.assumed);
+        self.outs = self
+            .chunks
+            .par_iter()
+            .map(|c| {
+                let job = Job {
+                    input: input as u32,
+                    offset: c.offset,
+                    frontier,
+                    assumed: assumed.clone(),
+                };
+                decode_chunk(c.bytes.as_slice(), &job, settings)
+            })
+            .collect();
+        self
+    }
+}
+
 /// Everything a worker needs besides the bytes.
 #[derive(Clone)]
 struct Job {
@@ -502,13 +533,18 @@ pub struct Engine<'s> {
     /// symbol -> its series (one per venue and stream).
     series_index: FxMap<Box<str>, Vec<usize>>,
     frontier: i64,
-    sink: &'s mut dyn RowSink,
+    sink: &'s mut (dyn RowSink + Send),
     read_bytes: Arc<AtomicU64>,
     mapped_done: u64,
 }
 
 impl<'s> Engine<'s> {
-    pub fn new(settings: Settings, fill: bool, inputs: Vec<Input>, sink: &'s mut dyn RowSink) -> Self {
+    pub fn new(
+        settings: Settings,
+        fill: bool,
+        inputs: Vec<Input>,
+        sink: &'s mut (dyn RowSink + Send),
+    ) -> Self {
         let read_bytes = Arc::new(AtomicU64::new(0));
         let inputs = inputs
             .into_iter()
@@ -542,36 +578,27 @@ impl<'s> Engine<'s> {
     /// Run to the end of all inputs.
     pub fn run(mut self, pool: &rayon::ThreadPool, progress: Progress) -> Result<Outcome, Fatal> {
         self.peek_clocks();
-        while let Some(i) = self.next_input() {
-            let chunks = self.take_batch(i);
-            if chunks.is_empty() {
-                continue;
+        let settings = self.settings.clone();
+        // Two batches in flight: while one is decoded on the pool, the one before it is
+        // merged. The next batch is chosen (and given its frontier) before the previous
+        // one is merged, the same way whatever the thread count.
+        let mut pending: Option<Batch> = None;
+        loop {
+            let next = self.next_batch();
+            if next.is_none() && pending.is_none() {
+                break;
             }
-            let frontier = self.frontier;
-            let assumed = self.inputs[i].conn.clone();
-            let settings = &self.settings;
-            let outs: Vec<ChunkOut> = pool.install(|| {
-                chunks
-                    .par_iter()
-                    .map(|c| {
-                        let job = Job {
-                            input: i as u32,
-                            offset: c.offset,
-                            frontier,
-                            assumed: assumed.clone(),
-                        };
-                        decode_chunk(c.bytes.as_slice(), &job, settings)
-                    })
-                    .collect()
+            let (decoded, merged) = pool.install(|| {
+                rayon::join(
+                    || next.map(|b| b.decode(&settings)),
+                    || match pending.take() {
+                        Some(b) => self.finish_batch(b, progress),
+                        None => Ok(()),
+                    },
+                )
             });
-            for (chunk, out) in chunks.iter().zip(outs) {
-                self.merge_chunk(i, chunk, out, frontier)?;
-            }
-            let consumed_to = chunks.last().map(|c| c.offset as usize + c.bytes.as_slice().len());
-            drop(chunks);
-            self.release_mapped(i, consumed_to);
-            progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
-            self.close_buckets(false);
+            merged?;
+            pending = decoded;
         }
         self.close_buckets(true);
         Ok(Outcome {
@@ -587,6 +614,44 @@ impl<'s> Engine<'s> {
                 })
                 .collect(),
         })
+    }
+
+    /// The next batch of chunks to decode, from the input with the earliest clock.
+    fn next_batch(&mut self) -> Option<Batch> {
+        while let Some(i) = self.next_input() {
+            let chunks = self.take_batch(i);
+            if chunks.is_empty() {
+                continue;
+            }
+            return Some(Batch {
+                input: i,
+                chunks,
+                outs: Vec::new(),
+                frontier: self.frontier,
+                assumed: self.inputs[i].conn.clone(),
+            });
+        }
+        None
+    }
+
+    /// Merge a decoded batch, release its input bytes, close what can be closed.
+    fn finish_batch(&mut self, b: Batch, progress: Progress) -> Result<(), Fatal> {
+        let Batch {
+            input: i,
+            chunks,
+            outs,
+            frontier,
+            ..
+        } = b;
+        for (chunk, out) in chunks.iter().zip(outs) {
+            self.merge_chunk(i, chunk, out, frontier)?;
+        }
+        let consumed_to = chunks.last().map(|c| c.offset as usize + c.bytes.as_slice().len());
+        drop(chunks);
+        self.release_mapped(i, consumed_to);
+        progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
+        self.close_buckets(false);
+        Ok(())
     }
 
     /// The capture clock each input starts at, read from its first lines, so inputs are
