@@ -98,7 +98,37 @@ pub fn long_csv<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
         out.status,
         text(&out.stderr)
     );
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    let csv = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    check_long_form(&csv);
+    csv
+}
+
+/// Every long CSV: the header, then rows with 11 fields, strictly increasing by (venue,
+/// symbol, ts) — so no bar is written twice and none out of order.
+pub fn check_long_form(csv: &str) {
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume"),
+        "long-form header"
+    );
+    let mut prev: Option<(String, String, i64)> = None;
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 11, "row with 11 fields: {line}");
+        let key = (
+            f[0].to_string(),
+            f[1].to_string(),
+            f[2].parse::<i64>().expect("integer ts"),
+        );
+        if let Some(p) = &prev {
+            assert!(
+                (p.0.as_bytes(), p.1.as_bytes(), p.2) < (key.0.as_bytes(), key.1.as_bytes(), key.2),
+                "rows not strictly increasing by (venue, symbol, ts): {p:?} then {key:?}"
+            );
+        }
+        prev = Some(key);
+    }
 }
 
 /// Same with bytes on stdin (`-` is added as the input).
@@ -114,7 +144,9 @@ pub fn long_csv_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], stdin: Vec<u8>) -> 
         out.status,
         text(&out.stderr)
     );
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    let csv = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    check_long_form(&csv);
+    csv
 }
 
 pub fn blessing() -> bool {
