@@ -478,3 +478,34 @@ fn tardis_capture_with_disconnects_across_chunks_equals_the_raw_capture() {
         text(&out.stderr)
     );
 }
+
+/// The whole fixture folder given twice (and three times, mixed with compressed copies):
+/// inputs whose clocks lie years apart (2021 and 2024), each one's trades all duplicates of
+/// an earlier input's. The bars are those of the folder once.
+#[test]
+fn the_whole_folder_twice_gives_identical_bytes() {
+    let want = read_golden("all_binance");
+    let got = long_csv(&["testdata/binance", "testdata/binance"]);
+    assert_same("testdata/binance twice", &want, &got);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args: Vec<OsString> = vec!["testdata/binance".into()];
+    for f in all_fixtures() {
+        let name = Path::new(&f)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        args.push(write_temp(tmp.path(), &format!("{name}.gz"), &gzip(&read(&f))).into_os_string());
+        args.push(f.into());
+    }
+    for j in ["1", "2"] {
+        let mut a = os(&["-j", j]);
+        a.extend(args.iter().cloned());
+        assert_same(
+            &format!("testdata/binance three times, -j {j}"),
+            &want,
+            &long_csv(&a),
+        );
+    }
+}
