@@ -377,10 +377,9 @@ impl U256 {
         if hi.hi != 0 {
             return None;
         }
-        U256 { hi: 0, lo: 0 }.checked_add(lo)?.checked_add(U256 {
-            hi: hi.lo,
-            lo: 0,
-        })
+        U256 { hi: 0, lo: 0 }
+            .checked_add(lo)?
+            .checked_add(U256 { hi: hi.lo, lo: 0 })
     }
 
     pub fn is_zero(self) -> bool {
@@ -522,7 +521,10 @@ mod tests {
 
     #[test]
     fn parses_exactly() {
-        assert_eq!((p("66578.50000000").mant, p("66578.50000000").scale), (6657850000000, 8));
+        assert_eq!(
+            (p("66578.50000000").mant, p("66578.50000000").scale),
+            (6657850000000, 8)
+        );
         assert_eq!(p("0.1e-5"), p("0.000001"));
         assert_eq!(p("9.2E-7").to_string(), "0.00000092");
         assert_eq!(p("1E3").to_string(), "1000");
@@ -535,7 +537,10 @@ mod tests {
             "12345678901234567890123456789012345678"
         );
         // 45 significant digits of which the last are zeros in the fraction: still exact.
-        assert_eq!(p("1.000000000000000000000000000000000000000000000").to_string(), "1");
+        assert_eq!(
+            p("1.000000000000000000000000000000000000000000000").to_string(),
+            "1"
+        );
     }
 
     #[test]
@@ -543,7 +548,13 @@ mod tests {
         assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
         assert_eq!(eight_digits(b"00000000"), Some(0));
         assert_eq!(eight_digits(b"99999999"), Some(99_999_999));
-        for bad in [b"1234567a", b"/2345678", b"12:45678", b"1234 678", b"\xff2345678"] {
+        for bad in [
+            b"1234567a",
+            b"/2345678",
+            b"12:45678",
+            b"1234 678",
+            b"\xff2345678",
+        ] {
             assert_eq!(eight_digits(bad), None, "{bad:?}");
         }
         for n in [0u64, 7, 10, 123, 4_567_890, 10_000_001, 98_765_432] {
@@ -553,8 +564,15 @@ mod tests {
 
     #[test]
     fn fast_and_slow_paths_agree() {
-        for t in ["0.1", "123.45678901", "1234567890123456789", "12345678901234567890",
-                  "1.123456789012345678", "0.00000000000000000001", "66578.50000000"] {
+        for t in [
+            "0.1",
+            "123.45678901",
+            "1234567890123456789",
+            "12345678901234567890",
+            "1.123456789012345678",
+            "0.00000000000000000001",
+            "66578.50000000",
+        ] {
             let fast = Decimal::parse(t).unwrap();
             let slow = Decimal::parse_slow(t.as_bytes(), t.find('.').unwrap_or(t.len())).unwrap();
             assert_eq!(fast, slow, "{t}");

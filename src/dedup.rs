@@ -15,7 +15,7 @@ use crate::trade::TradeId;
 pub struct IdSet {
     /// Sorted, disjoint, non-adjacent inclusive ranges.
     ranges: Vec<(u128, u128)>,
-    text: Option<Box<HashSet<Box<str>>>>,
+    text: Option<HashSet<Box<str>>>,
 }
 
 impl IdSet {
@@ -125,7 +125,7 @@ impl IdSet {
         }
         if let Some(t) = other.text {
             match &mut self.text {
-                Some(mine) => mine.extend(t.into_iter()),
+                Some(mine) => mine.extend(t),
                 None => self.text = Some(t),
             }
         }

@@ -46,7 +46,8 @@ pub const PRE_CAPTURE_SLACK: i64 = 5 * NS_PER_S;
 /// Chunks per batch. A constant, so results never depend on the thread count.
 pub const BATCH_CHUNKS: usize = 32;
 
-pub const SKIP_PRE_CAPTURE: &str = "pre-capture (older than its recording's start by more than 5 s)";
+pub const SKIP_PRE_CAPTURE: &str =
+    "pre-capture (older than its recording's start by more than 5 s)";
 pub const SKIP_HISTORY: &str = "history (labelled snapshot of past trades)";
 pub const SKIP_LATE: &str = "late (arrived after its bucket was closed; see --max-delay)";
 pub const SKIP_OVERFLOW: &str = "exact sum would exceed 256 bits";
@@ -124,7 +125,7 @@ impl<'a> MessageBuf<'a> {
     /// An empty buffer for the next message, reusing this one's allocations (the trades of
     /// one message borrow from its parsed tape, so the buffer cannot outlive it).
     fn recycle<'b>(self) -> MessageBuf<'b> {
-        fn empty<'x, 'y, T, U>(mut v: Vec<T>) -> Vec<U> {
+        fn empty<T, U>(mut v: Vec<T>) -> Vec<U> {
             v.clear();
             // In-place collection keeps the allocation (same size and alignment).
             v.into_iter().filter_map(|_| None).collect()
@@ -364,7 +365,9 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                         continue;
                     }
                     // Trades of all symbols advance together: the last bucket usually holds.
-                    let bucket = if t.time >= last_bucket && t.time < last_bucket.saturating_add(s.interval) {
+                    let bucket = if t.time >= last_bucket
+                        && t.time < last_bucket.saturating_add(s.interval)
+                    {
                         last_bucket
                     } else {
                         last_bucket = bucket_start(t.time, s.interval);
@@ -375,6 +378,10 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                     if !g.ids.insert(&t.id) {
                         g.dups += 1;
                         counts.duplicates += 1;
+                        // Re-reads must see this line too, to count the duplicate again.
+                        if g.lines.last() != Some(&(off as u32)) {
+                            g.lines.push(off as u32);
+                        }
                         continue;
                     }
                     let key = order_key(&t, job.input, job.offset + off as u64, i as u32);
@@ -499,7 +506,11 @@ struct InputState {
 
 enum Source {
     Pending,
-    Mapped { map: Arc<memmap2::Mmap>, pos: usize, released: usize },
+    Mapped {
+        map: Arc<memmap2::Mmap>,
+        pos: usize,
+        released: usize,
+    },
     Stream(Receiver<io::Result<Chunk>>),
     Done,
 }
@@ -532,7 +543,10 @@ pub struct Engine<'s> {
     series: Vec<Series>,
     /// symbol -> its series (one per venue and stream).
     series_index: FxMap<Box<str>, Vec<usize>>,
+    /// Trades older than this are late (given to batches as they are dispatched).
     frontier: i64,
+    /// Buckets starting before this are closed and written.
+    closed: i64,
     sink: &'s mut (dyn RowSink + Send),
     read_bytes: Arc<AtomicU64>,
     mapped_done: u64,
@@ -569,6 +583,7 @@ impl<'s> Engine<'s> {
             series: Vec::new(),
             series_index: FxMap::default(),
             frontier: i64::MIN,
+            closed: i64::MIN,
             sink,
             read_bytes,
             mapped_done: 0,
@@ -599,8 +614,12 @@ impl<'s> Engine<'s> {
             });
             merged?;
             pending = decoded;
+            // Buckets may close only below the frontier of the batch now in flight, whose
+            // workers admitted trades down to it.
+            let cap = pending.as_ref().map_or(i64::MAX, |b| b.frontier);
+            self.close_buckets(false, cap);
         }
-        self.close_buckets(true);
+        self.close_buckets(true, i64::MAX);
         Ok(Outcome {
             series: self.series,
             inputs: self
@@ -646,11 +665,12 @@ impl<'s> Engine<'s> {
         for (chunk, out) in chunks.iter().zip(outs) {
             self.merge_chunk(i, chunk, out, frontier)?;
         }
-        let consumed_to = chunks.last().map(|c| c.offset as usize + c.bytes.as_slice().len());
+        let consumed_to = chunks
+            .last()
+            .map(|c| c.offset as usize + c.bytes.as_slice().len());
         drop(chunks);
         self.release_mapped(i, consumed_to);
         progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
-        self.close_buckets(false);
         Ok(())
     }
 
@@ -790,11 +810,20 @@ impl<'s> Engine<'s> {
             last: None,
             trades_by_input: Vec::new(),
         });
-        self.series_index.entry(Box::from(symbol)).or_default().push(i);
+        self.series_index
+            .entry(Box::from(symbol))
+            .or_default()
+            .push(i);
         i
     }
 
-    fn merge_chunk(&mut self, i: usize, chunk: &Chunk, mut out: ChunkOut, frontier: i64) -> Result<(), Fatal> {
+    fn merge_chunk(
+        &mut self,
+        i: usize,
+        chunk: &Chunk,
+        mut out: ChunkOut,
+        frontier: i64,
+    ) -> Result<(), Fatal> {
         // The worker assumed the connection state the input had before the batch; if an
         // earlier chunk of this batch changed it (a new recording or a disconnect), decode
         // this chunk again with the right state.
@@ -841,7 +870,13 @@ impl<'s> Engine<'s> {
                         ob.ids.union(g.ids);
                     }
                     None => {
-                        series.open.insert(g.bucket, OpenBucket { bar: g.bar, ids: g.ids });
+                        series.open.insert(
+                            g.bucket,
+                            OpenBucket {
+                                bar: g.bar,
+                                ids: g.ids,
+                            },
+                        );
                     }
                 }
                 add_input_trades(series, i as u32, trades);
@@ -854,7 +889,15 @@ impl<'s> Engine<'s> {
 
     /// A chunk bucket shares ids with the merged bucket: take its lines again one by one
     /// against the merged ids.
-    fn reread_group(&mut self, i: usize, chunk: &Chunk, out: &ChunkOut, g: &Group, frontier: i64, si: usize) {
+    fn reread_group(
+        &mut self,
+        i: usize,
+        chunk: &Chunk,
+        out: &ChunkOut,
+        g: &Group,
+        frontier: i64,
+        si: usize,
+    ) {
         let counts = &mut self.inputs[i].counts;
         counts.trades -= g.bar.trades;
         counts.duplicates -= g.dups;
@@ -864,11 +907,15 @@ impl<'s> Engine<'s> {
         let mut added = 0u64;
         let mut dups = 0u64;
         let series = &mut self.series[si];
-        let ob = series.open.get_mut(&g.bucket).expect("conflict implies an open bucket");
+        let ob = series
+            .open
+            .get_mut(&g.bucket)
+            .expect("conflict implies an open bucket");
         for &off in &g.lines {
             let off = off as usize;
             let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
-            let conn = &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
+            let conn =
+                &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
             let Ok(Line::Message { payload, .. }) = envelope::parse_line(&bytes[off..end]) else {
                 continue;
             };
@@ -883,7 +930,10 @@ impl<'s> Engine<'s> {
             let ctx = Ctx {
                 url: conn.url.as_deref(),
             };
-            if !matches!(decode_message(msg, &ctx, &mut buf), Ok(Decoded::Trades { .. })) {
+            if !matches!(
+                decode_message(msg, &ctx, &mut buf),
+                Ok(Decoded::Trades { .. })
+            ) {
                 continue;
             }
             for (k, mut t) in buf.trades.drain(..).enumerate() {
@@ -913,8 +963,9 @@ impl<'s> Engine<'s> {
         add_input_trades(series, i as u32, added);
     }
 
-    /// Close buckets that can no longer receive trades (all of them at the end).
-    fn close_buckets(&mut self, all: bool) {
+    /// Close buckets that can no longer receive trades (all of them at the end), never at
+    /// or past `cap`. Later batches drop trades older than the new frontier as late.
+    fn close_buckets(&mut self, all: bool, cap: i64) {
         let limit = if all {
             i64::MAX
         } else {
@@ -928,12 +979,19 @@ impl<'s> Engine<'s> {
             if w == i64::MIN || w == i64::MAX {
                 return;
             }
-            bucket_start(w.saturating_sub(self.settings.max_delay), self.settings.interval)
+            bucket_start(
+                w.saturating_sub(self.settings.max_delay),
+                self.settings.interval,
+            )
         };
-        if limit <= self.frontier {
+        if limit > self.frontier {
+            self.frontier = limit;
+        }
+        let limit = limit.min(cap);
+        if limit <= self.closed {
             return;
         }
-        self.frontier = limit;
+        self.closed = limit;
         let interval = self.settings.interval;
         for (si, series) in self.series.iter_mut().enumerate() {
             while let Some(entry) = series.open.first_entry() {
@@ -999,8 +1057,14 @@ pub fn peek_start(input: &Input) -> Option<i64> {
         match envelope::parse_line(line) {
             Ok(Line::Connect { time, .. }) => return Some(time),
             Ok(Line::Message { recv: Some(r), .. }) => return Some(r),
-            Ok(Line::Message { recv: None, payload, .. }) => {
-                let Ok(root) = tape.parse(payload) else { continue };
+            Ok(Line::Message {
+                recv: None,
+                payload,
+                ..
+            }) => {
+                let Ok(root) = tape.parse(payload) else {
+                    continue;
+                };
                 if let Some((_, Some(r))) = envelope::unwrap_json(root) {
                     return Some(r);
                 }

@@ -465,7 +465,8 @@ mod tests {
         assert_eq!(d.get("M").unwrap().bool(), Some(false));
         assert!(d.get("X").is_none());
         assert_eq!(d.len(), 9);
-        let bare = br#"{"e":"aggTrade","a":1,"p":"1","q":"2","T":1626916403852,"m":false,"x":null}"#;
+        let bare =
+            br#"{"e":"aggTrade","a":1,"p":"1","q":"2","T":1626916403852,"m":false,"x":null}"#;
         let mut f = Flat::new();
         let root = f.parse(bare).unwrap();
         assert_eq!(root.get("e").unwrap().str().unwrap(), "aggTrade");
@@ -609,8 +610,16 @@ impl<'a> JsonView<'a> for AnyVal<'a> {
     }
     fn members(self) -> Vec<(Cow<'a, str>, Self)> {
         match self {
-            AnyVal::Flat(v) => v.members().into_iter().map(|(k, x)| (k, AnyVal::Flat(x))).collect(),
-            AnyVal::Tape(v) => v.members().into_iter().map(|(k, x)| (k, AnyVal::Tape(x))).collect(),
+            AnyVal::Flat(v) => v
+                .members()
+                .into_iter()
+                .map(|(k, x)| (k, AnyVal::Flat(x)))
+                .collect(),
+            AnyVal::Tape(v) => v
+                .members()
+                .into_iter()
+                .map(|(k, x)| (k, AnyVal::Tape(x)))
+                .collect(),
         }
     }
     #[inline]

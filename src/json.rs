@@ -43,6 +43,10 @@ pub trait JsonView<'a>: Copy + Sized {
     fn elements(self) -> Vec<Self>;
     /// Number of elements of an array or members of an object.
     fn len(self) -> usize;
+    /// No elements or members.
+    fn is_empty(self) -> bool {
+        self.len() == 0
+    }
     /// Element `i` of an array.
     fn at(self, i: usize) -> Option<Self>;
     /// The members of an object in message order (empty for anything else).
@@ -695,7 +699,9 @@ impl<'a> JsonView<'a> for &'a serde_json::Value {
         self.as_object()?.get(key)
     }
     fn elements(self) -> Vec<Self> {
-        self.as_array().map(|a| a.iter().collect()).unwrap_or_default()
+        self.as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default()
     }
     fn len(self) -> usize {
         match self {
@@ -709,7 +715,11 @@ impl<'a> JsonView<'a> for &'a serde_json::Value {
     }
     fn members(self) -> Vec<(Cow<'a, str>, Self)> {
         self.as_object()
-            .map(|o| o.iter().map(|(k, v)| (Cow::Borrowed(k.as_str()), v)).collect())
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
+                    .collect()
+            })
             .unwrap_or_default()
     }
     fn str(self) -> Option<Cow<'a, str>> {
@@ -752,7 +762,14 @@ mod tests {
         assert_eq!(d.get("m").unwrap().bool(), Some(true));
         assert_eq!(d.get("n").unwrap().number_text().unwrap(), "-0.0e+5");
         assert_eq!(d.get("x").unwrap().len(), 2);
-        assert!(d.get("x").unwrap().at(1).unwrap().get("a").unwrap().is_null());
+        assert!(d
+            .get("x")
+            .unwrap()
+            .at(1)
+            .unwrap()
+            .get("a")
+            .unwrap()
+            .is_null());
         assert!(d.get("missing").is_none());
         let [e, p, q] = d.fields(["e", "p", "q"]);
         assert_eq!(e.unwrap().str().unwrap(), "trade");
@@ -767,7 +784,7 @@ mod tests {
         let v = t.parse(src).unwrap();
         assert_eq!(v.get("p").unwrap().str().unwrap(), "2");
         let r = parse_reference(src).unwrap();
-        assert_eq!((&r).get("p").unwrap().str().unwrap(), "2");
+        assert_eq!(r.get("p").unwrap().str().unwrap(), "2");
     }
 
     #[test]
@@ -782,16 +799,52 @@ mod tests {
     #[test]
     fn rejects_what_serde_rejects() {
         for bad in [
-            "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "NaN", "tru",
-            "\"a", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "{\"a\" 1}", "[1 2]", "{} {}", "\"\t\"",
-            "nulll", "[", "{\"a\":}",
+            "",
+            " ",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "+1",
+            "NaN",
+            "tru",
+            "\"a",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "{\"a\" 1}",
+            "[1 2]",
+            "{} {}",
+            "\"\t\"",
+            "nulll",
+            "[",
+            "{\"a\":}",
         ] {
             assert!(!accepts(bad), "tape accepted {bad:?}");
-            assert!(parse_reference(bad.as_bytes()).is_err(), "serde accepted {bad:?}");
+            assert!(
+                parse_reference(bad.as_bytes()).is_err(),
+                "serde accepted {bad:?}"
+            );
         }
-        for good in ["0", "-0", "1e400", "[]", "{}", " [1 , 2 ] ", "\"\\ud83d\\ude00\"", "null"] {
+        for good in [
+            "0",
+            "-0",
+            "1e400",
+            "[]",
+            "{}",
+            " [1 , 2 ] ",
+            "\"\\ud83d\\ude00\"",
+            "null",
+        ] {
             assert!(accepts(good), "tape rejected {good:?}");
-            assert!(parse_reference(good.as_bytes()).is_ok(), "serde rejected {good:?}");
+            assert!(
+                parse_reference(good.as_bytes()).is_ok(),
+                "serde rejected {good:?}"
+            );
         }
     }
 
@@ -813,11 +866,12 @@ mod tests {
     fn serde_keeps_number_values() {
         // arbitrary_precision keeps the digits; exponents are re-spelled (`1E400` -> `1e+400`),
         // which reads as the same decimal.
-        let r = parse_reference(br#"{"p":0.10,"q":1E400,"i":123456789012345678901234567890}"#).unwrap();
-        assert_eq!((&r).get("p").unwrap().number_text().unwrap(), "0.10");
-        assert_eq!((&r).get("q").unwrap().number_text().unwrap(), "1e+400");
+        let r =
+            parse_reference(br#"{"p":0.10,"q":1E400,"i":123456789012345678901234567890}"#).unwrap();
+        assert_eq!(r.get("p").unwrap().number_text().unwrap(), "0.10");
+        assert_eq!(r.get("q").unwrap().number_text().unwrap(), "1e+400");
         assert_eq!(
-            (&r).get("i").unwrap().number_text().unwrap(),
+            r.get("i").unwrap().number_text().unwrap(),
             "123456789012345678901234567890"
         );
     }

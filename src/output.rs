@@ -97,13 +97,20 @@ impl RowStore {
     }
 
     /// Call `f` with the rows of a series, in pieces that end at row boundaries.
-    pub fn for_each_piece(&self, si: usize, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    pub fn for_each_piece(
+        &self,
+        si: usize,
+        mut f: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
         let Some(s) = self.series.get(si) else {
             return Ok(());
         };
         let mut buf = Vec::new();
         for &(off, len) in &s.spilled {
-            let file = self.spill.as_ref().expect("spilled rows imply a spill file");
+            let file = self
+                .spill
+                .as_ref()
+                .expect("spilled rows imply a spill file");
             let mut done = 0u64;
             while done < len {
                 let n = (len - done).min(8 << 20) as usize;
@@ -200,7 +207,11 @@ pub fn csv_field(s: &str) -> Vec<u8> {
 
 /// Write one complete file atomically: a temporary name in the same directory, renamed
 /// when complete; without `force`, an existing file is never replaced.
-pub fn write_atomic(path: &Path, force: bool, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic(
+    path: &Path,
+    force: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
@@ -217,7 +228,10 @@ pub fn write_atomic(path: &Path, force: bool, write: impl FnOnce(&mut dyn Write)
     } else {
         tmp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
-                io::Error::new(io::ErrorKind::AlreadyExists, "exists already (use --force to replace it)")
+                io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "exists already (use --force to replace it)",
+                )
             } else {
                 e.error
             }
@@ -266,11 +280,12 @@ mod tests {
         store.fill(0, 20 * NS_PER_MS, Decimal::parse("2").unwrap());
         store.fill(1, 30 * NS_PER_MS, Decimal::parse("3").unwrap());
         let mut got = Vec::new();
-        store.for_each_piece(1, |p| {
-            got.extend_from_slice(p);
-            Ok(())
-        })
-        .unwrap();
+        store
+            .for_each_piece(1, |p| {
+                got.extend_from_slice(p);
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(
             String::from_utf8(got).unwrap(),
             "10,1.5,1.5,1.5,1.5,0,0,0,0\n30,3,3,3,3,0,0,0,0\n"

@@ -53,7 +53,10 @@ impl Reasons {
     }
 
     pub fn first(&self) -> Option<&Reason> {
-        self.0.iter().filter(|r| r.first_line > 0).min_by_key(|r| r.first_line)
+        self.0
+            .iter()
+            .filter(|r| r.first_line > 0)
+            .min_by_key(|r| r.first_line)
     }
 }
 

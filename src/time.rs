@@ -72,7 +72,9 @@ pub fn epoch_from_int(v: u64, unit: Unit) -> Result<i64, TimeError> {
     if v == 0 || v > i64::MAX as u64 {
         return Err(TimeError::OutOfRange);
     }
-    (v as i64).checked_mul(unit.ns()).ok_or(TimeError::OutOfRange)
+    (v as i64)
+        .checked_mul(unit.ns())
+        .ok_or(TimeError::OutOfRange)
 }
 
 /// Decimal epoch seconds (`"1618678142.557535"`, cryptofeed's receive times) as ns,
@@ -256,7 +258,11 @@ pub fn parse_interval(text: &str) -> Result<i64, String> {
         "m" | "min" => 60 * NS_PER_S,
         "h" => 3600 * NS_PER_S,
         "d" => 86_400 * NS_PER_S,
-        _ => return Err(format!("interval `{t}` has unknown unit `{unit}` (use ms, s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "interval `{t}` has unknown unit `{unit}` (use ms, s, m, h or d)"
+            ))
+        }
     };
     if n <= 0 {
         return Err(format!("interval `{t}` must be positive"));
@@ -289,20 +295,44 @@ mod tests {
 
     #[test]
     fn epoch_units() {
-        assert_eq!(parse_epoch("1700000000123", Unit::Millis), Ok(1_700_000_000_123_000_000));
-        assert_eq!(parse_epoch("1700000000123456", Unit::Micros), Ok(1_700_000_000_123_456_000));
+        assert_eq!(
+            parse_epoch("1700000000123", Unit::Millis),
+            Ok(1_700_000_000_123_000_000)
+        );
+        assert_eq!(
+            parse_epoch("1700000000123456", Unit::Micros),
+            Ok(1_700_000_000_123_456_000)
+        );
         assert_eq!(parse_epoch("0", Unit::Millis), Err(TimeError::OutOfRange));
         assert_eq!(parse_epoch("-5", Unit::Millis), Err(TimeError::Syntax));
-        assert_eq!(parse_epoch("32503680000000000", Unit::Millis), Err(TimeError::OutOfRange));
-        assert_eq!(parse_epoch("9999999999999999999", Unit::Nanos), Err(TimeError::OutOfRange));
-        assert_eq!(parse_epoch("9223372036854775807", Unit::Nanos), Ok(i64::MAX));
+        assert_eq!(
+            parse_epoch("32503680000000000", Unit::Millis),
+            Err(TimeError::OutOfRange)
+        );
+        assert_eq!(
+            parse_epoch("9999999999999999999", Unit::Nanos),
+            Err(TimeError::OutOfRange)
+        );
+        assert_eq!(
+            parse_epoch("9223372036854775807", Unit::Nanos),
+            Ok(i64::MAX)
+        );
     }
 
     #[test]
     fn decimal_seconds_are_exact() {
-        assert_eq!(parse_decimal_seconds("1618678142.557535"), Ok(1_618_678_142_557_535_000));
-        assert_eq!(parse_decimal_seconds("1633998511.159679"), Ok(1_633_998_511_159_679_000));
-        assert_eq!(parse_decimal_seconds("1633998512"), Ok(1_633_998_512_000_000_000));
+        assert_eq!(
+            parse_decimal_seconds("1618678142.557535"),
+            Ok(1_618_678_142_557_535_000)
+        );
+        assert_eq!(
+            parse_decimal_seconds("1633998511.159679"),
+            Ok(1_633_998_511_159_679_000)
+        );
+        assert_eq!(
+            parse_decimal_seconds("1633998512"),
+            Ok(1_633_998_512_000_000_000)
+        );
         assert!(parse_decimal_seconds("16339985x").is_err());
         assert!(parse_decimal_seconds("1.").is_err());
     }
@@ -318,7 +348,10 @@ mod tests {
             parse_iso("2025-01-01T00:00:02.238437296"),
             Ok(1_735_689_602_238_437_296)
         );
-        assert_eq!(parse_iso("2021-04-17T16:43:05.000Z"), parse_iso("2021-04-17 16:43:05"));
+        assert_eq!(
+            parse_iso("2021-04-17T16:43:05.000Z"),
+            parse_iso("2021-04-17 16:43:05")
+        );
         assert_eq!(
             parse_iso("2021-04-18T01:43:05+09:00"),
             parse_iso("2021-04-17T16:43:05Z")
@@ -330,8 +363,11 @@ mod tests {
 
     #[test]
     fn formats_iso_round_trip() {
-        for t in ["2019-07-01T00:00:00.123Z", "2024-02-29T23:59:59.000001Z", "1970-01-01T00:00:00.000Z"]
-        {
+        for t in [
+            "2019-07-01T00:00:00.123Z",
+            "2024-02-29T23:59:59.000001Z",
+            "1970-01-01T00:00:00.000Z",
+        ] {
             let ns = parse_iso(t).unwrap_or(0);
             assert_eq!(format_iso(ns), t);
         }

@@ -175,7 +175,9 @@ mod tests {
     #[test]
     fn cryptofeed_lines() {
         assert_eq!(
-            parse_line(b"wss://stream.binance.com:9443/stream?streams=a@trade <-> 1633998511.159679"),
+            parse_line(
+                b"wss://stream.binance.com:9443/stream?streams=a@trade <-> 1633998511.159679"
+            ),
             Ok(Line::Connect {
                 url: "wss://stream.binance.com:9443/stream?streams=a@trade",
                 time: 1_633_998_511_159_679_000
@@ -239,7 +241,9 @@ mod tests {
         assert_eq!(inner.get("channel").unwrap().str().unwrap(), "trades");
         assert_eq!(recv, Some(1_735_689_602_238_437_296));
         let mut t = Tape::new();
-        let v = t.parse(br#"{"type":"match","time":"2021-04-17T16:43:37.121358Z"}"#).unwrap();
+        let v = t
+            .parse(br#"{"type":"match","time":"2021-04-17T16:43:37.121358Z"}"#)
+            .unwrap();
         assert!(unwrap_json(v).is_none());
     }
 }

@@ -17,6 +17,8 @@ use memmap2::Mmap;
 
 /// Target size of one chunk of input handed to a worker.
 pub const CHUNK_BYTES: usize = 1 << 20;
+/// Chunks a stream may read ahead of the decoders (one batch).
+pub const BATCH_AHEAD: usize = 32;
 /// A line longer than this is skipped as malformed when streaming (compressed or stdin
 /// input), so a file without newlines cannot exhaust memory.
 pub const MAX_LINE_BYTES: usize = 256 << 20;
@@ -70,7 +72,12 @@ pub fn expand_inputs(args: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     (inputs, errors)
 }
 
-fn walk(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+fn walk(
+    dir: &Path,
+    seen: &mut HashSet<(u64, u64)>,
+    out: &mut Vec<Input>,
+    errors: &mut Vec<InputError>,
+) {
     use std::os::unix::fs::MetadataExt;
     match std::fs::metadata(dir) {
         Ok(m) => {
@@ -219,10 +226,9 @@ pub fn open(input: &Input, read_bytes: Arc<AtomicU64>) -> io::Result<(Compressio
     });
     let reader: Box<dyn Read + Send> = match comp {
         Compression::None => raw,
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
-            1 << 16,
-            raw,
-        ))),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 16, raw),
+        )),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(raw)?),
     };
     Ok((comp, Opened::Stream(reader)))
@@ -245,6 +251,7 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 pub enum ChunkBytes {
     Mapped(Arc<Mmap>, Range<usize>),
     Owned(Vec<u8>),
+    Pooled(Pooled),
 }
 
 impl ChunkBytes {
@@ -252,6 +259,7 @@ impl ChunkBytes {
         match self {
             ChunkBytes::Mapped(m, r) => &m[r.clone()],
             ChunkBytes::Owned(v) => v,
+            ChunkBytes::Pooled(p) => &p.buf,
         }
     }
 }
@@ -288,101 +296,209 @@ pub fn next_mapped_chunk(map: &Arc<Mmap>, pos: usize) -> Option<Chunk> {
     })
 }
 
-/// Read a stream into chunks on a background thread. The channel holds at most two chunks,
-/// so memory stays bounded whatever the input size. An `Err` item ends the stream.
-pub fn stream_chunks(mut reader: Box<dyn Read + Send>) -> Receiver<io::Result<Chunk>> {
-    let (tx, rx) = sync_channel(2);
+/// Read a stream into chunks on a background thread, cut exactly where a mapped file of
+/// the same bytes is cut (after the first newline at or past [`CHUNK_BYTES`]), so plain and
+/// compressed copies of a capture give the same chunks. The channel holds at most
+/// [`BATCH_AHEAD`] chunks, so memory stays bounded whatever the input size; chunk buffers
+/// come back through a pool when the engine drops them. An `Err` item ends the stream.
+pub fn stream_chunks(reader: Box<dyn Read + Send>) -> Receiver<io::Result<Chunk>> {
+    stream_chunks_sized(reader, CHUNK_BYTES, MAX_LINE_BYTES)
+}
+
+fn stream_chunks_sized(
+    mut reader: Box<dyn Read + Send>,
+    chunk_bytes: usize,
+    max_line: usize,
+) -> Receiver<io::Result<Chunk>> {
+    // Room for a whole batch, so decompression runs on while the previous batch is decoded.
+    let (tx, rx) = sync_channel(BATCH_AHEAD);
+    let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::spawn(move || {
-        let mut carry: Vec<u8> = Vec::new();
+        let fresh = |pool_rx: &std::sync::mpsc::Receiver<Vec<u8>>| {
+            let mut v = pool_rx
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(chunk_bytes + (256 << 10)));
+            v.clear();
+            v
+        };
+        let mut buf = fresh(&pool_rx);
         let mut offset: u64 = 0;
         let mut overlong: u64 = 0;
-        let mut skipping = false;
+        let mut search_from = chunk_bytes;
+        let mut eof = false;
         loop {
-            let mut buf = std::mem::take(&mut carry);
-            // Double the buffer while a line is longer than it (no quadratic rescans).
-            let want = CHUNK_BYTES.max(buf.len() * 2);
-            buf.reserve(want.saturating_sub(buf.len()));
-            let mut eof = false;
-            while buf.len() < want {
-                let start = buf.len();
-                buf.resize(want, 0);
-                match reader.read(&mut buf[start..]) {
-                    Ok(0) => {
-                        buf.truncate(start);
-                        eof = true;
-                        break;
-                    }
-                    Ok(n) => buf.truncate(start + n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
-                    Err(e) => {
-                        buf.truncate(start);
-                        // Hand over what was read before the error, then the error.
-                        if !skipping && !buf.is_empty() {
-                            let _ = tx.send(Ok(Chunk {
-                                offset,
-                                bytes: ChunkBytes::Owned(buf),
-                                overlong_lines: std::mem::take(&mut overlong),
-                            }));
-                        }
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                }
-            }
-            if skipping {
-                // Inside an overlong line: drop bytes up to its newline.
-                match memchr::memchr(b'\n', &buf) {
-                    Some(i) => {
-                        offset += (i + 1) as u64;
-                        buf.drain(..=i);
-                        skipping = false;
-                    }
-                    None => {
-                        offset += buf.len() as u64;
-                        if eof {
-                            break;
-                        }
-                        continue;
-                    }
-                }
-            }
-            let cut = if eof {
-                buf.len()
+            let cut = if buf.len() > search_from {
+                memchr::memchr(b'\n', &buf[search_from..]).map(|i| search_from + i + 1)
             } else {
-                match memchr::memrchr(b'\n', &buf) {
-                    Some(i) => i + 1,
-                    None if buf.len() >= MAX_LINE_BYTES => {
-                        overlong += 1;
-                        skipping = true;
-                        offset += buf.len() as u64;
+                None
+            };
+            let cut = match cut {
+                Some(c) => Some(c),
+                None if eof => (!buf.is_empty()).then_some(buf.len()),
+                None => {
+                    search_from = search_from.max(buf.len());
+                    if buf.len() >= chunk_bytes + max_line {
+                        // A line too long to hold. Hand over the whole lines before it, then
+                        // drop it up to its newline and count it.
+                        let line_start =
+                            memchr::memrchr(b'\n', &buf[..chunk_bytes]).map_or(0, |i| i + 1);
+                        let mut skipped = (buf.len() - line_start) as u64;
+                        buf.truncate(line_start);
+                        let mut rest = fresh(&pool_rx);
+                        loop {
+                            let mut tmp = [0u8; 1 << 16];
+                            match reader.read(&mut tmp) {
+                                Ok(0) => {
+                                    eof = true;
+                                    break;
+                                }
+                                Ok(n) => match memchr::memchr(b'\n', &tmp[..n]) {
+                                    Some(i) => {
+                                        skipped += (i + 1) as u64;
+                                        rest.extend_from_slice(&tmp[i + 1..n]);
+                                        break;
+                                    }
+                                    None => skipped += n as u64,
+                                },
+                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                                Err(e) => {
+                                    let _ = tx.send(Err(e));
+                                    return;
+                                }
+                            }
+                        }
+                        let head = std::mem::replace(&mut buf, rest);
+                        let n = head.len() as u64;
+                        let item = Chunk {
+                            offset,
+                            bytes: ChunkBytes::Owned(head),
+                            overlong_lines: 1 + std::mem::take(&mut overlong),
+                        };
+                        if tx.send(Ok(item)).is_err() {
+                            return;
+                        }
+                        offset += n + skipped;
+                        search_from = chunk_bytes;
                         continue;
                     }
-                    None => {
-                        // A long line: read more before cutting.
-                        carry = buf;
-                        continue;
+                    // Read more, without zeroing the buffer first, never past the cap.
+                    let room = (chunk_bytes + max_line).saturating_sub(buf.len());
+                    let want = (256usize << 10).max(buf.len() / 2).min(room).max(1);
+                    match (&mut reader).take(want as u64).read_to_end(&mut buf) {
+                        Ok(0) => eof = true,
+                        Ok(_) => {}
+                        Err(e) => {
+                            if !buf.is_empty() {
+                                let _ = tx.send(Ok(Chunk {
+                                    offset,
+                                    bytes: ChunkBytes::Owned(std::mem::take(&mut buf)),
+                                    overlong_lines: std::mem::take(&mut overlong),
+                                }));
+                            }
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
                     }
+                    continue;
                 }
             };
-            carry = buf.split_off(cut);
-            if !buf.is_empty() || overlong > 0 {
-                let n = buf.len();
-                if tx
-                    .send(Ok(Chunk {
-                        offset,
-                        bytes: ChunkBytes::Owned(buf),
-                        overlong_lines: std::mem::take(&mut overlong),
-                    }))
-                    .is_err()
-                {
-                    return;
-                }
-                offset += n as u64;
+            let Some(cut) = cut else { break };
+            let mut next = fresh(&pool_rx);
+            next.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            let chunk = std::mem::replace(&mut buf, next);
+            let n = chunk.len() as u64;
+            let item = Chunk {
+                offset,
+                bytes: ChunkBytes::Pooled(Pooled {
+                    buf: chunk,
+                    home: pool_tx.clone(),
+                }),
+                overlong_lines: std::mem::take(&mut overlong),
+            };
+            if tx.send(Ok(item)).is_err() {
+                return;
             }
-            if eof {
+            offset += n;
+            search_from = chunk_bytes;
+            if eof && buf.is_empty() {
                 break;
             }
         }
     });
     rx
+}
+
+/// A chunk buffer that goes back to its reader's pool when dropped.
+pub struct Pooled {
+    buf: Vec<u8>,
+    home: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let _ = self.home.send(std::mem::take(&mut self.buf));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks_of(data: &[u8], chunk: usize, max_line: usize) -> (Vec<(u64, Vec<u8>, u64)>, bool) {
+        let rx = stream_chunks_sized(Box::new(io::Cursor::new(data.to_vec())), chunk, max_line);
+        let mut out = Vec::new();
+        let mut failed = false;
+        for item in rx {
+            match item {
+                Ok(c) => out.push((c.offset, c.bytes.as_slice().to_vec(), c.overlong_lines)),
+                Err(_) => failed = true,
+            }
+        }
+        (out, failed)
+    }
+
+    #[test]
+    fn stream_chunks_cut_like_mapped_files() {
+        let data = b"aaaa\nbbbbbbbbbbbbbbbbbbbb\ncc\ndddd\neeeeeeeeeeeeeeee\nf";
+        let (chunks, failed) = chunks_of(data, 8, 1000);
+        assert!(!failed);
+        let joined: Vec<u8> = chunks.iter().flat_map(|c| c.1.clone()).collect();
+        assert_eq!(joined, data);
+        let mut pos = 0u64;
+        for (off, bytes, _) in &chunks {
+            assert_eq!(*off, pos);
+            // Each chunk ends at the first newline at or past 8 bytes, or at the end.
+            let end = pos as usize + bytes.len();
+            if end < data.len() {
+                let nl = pos as usize
+                    + 8
+                    + data[pos as usize + 8..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .unwrap()
+                    + 1;
+                assert_eq!(end, nl);
+            }
+            pos += bytes.len() as u64;
+        }
+    }
+
+    #[test]
+    fn overlong_lines_are_dropped_and_counted() {
+        let mut data = b"ok1\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 500));
+        data.extend_from_slice(b"\nok2\nok3\n");
+        let (chunks, failed) = chunks_of(&data, 8, 64);
+        assert!(!failed);
+        let joined: Vec<u8> = chunks.iter().flat_map(|c| c.1.clone()).collect();
+        assert_eq!(joined, b"ok1\nok2\nok3\n");
+        assert_eq!(chunks.iter().map(|c| c.2).sum::<u64>(), 1);
+        // Offsets still point into the original bytes.
+        let last = chunks.last().unwrap();
+        assert_eq!(
+            &data[last.0 as usize..last.0 as usize + last.1.len()],
+            &last.1[..]
+        );
+    }
 }

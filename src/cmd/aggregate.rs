@@ -66,7 +66,10 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
         .map_err(|f| anyhow::anyhow!(f.0))?;
     progress.finish();
     if let Some(e) = store.take_error() {
-        bail!("cannot keep bar rows in a temporary file: {}", capture::io_message(&e));
+        bail!(
+            "cannot keep bar rows in a temporary file: {}",
+            capture::io_message(&e)
+        );
     }
 
     let Outcome {
@@ -116,7 +119,11 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
             eprintln!("tapebar: error: `{}`: {e}", r.display);
             failed = true;
         }
-        if !args.quiet && r.error.as_deref().is_none_or(|e| !e.starts_with("cannot open")) {
+        if !args.quiet
+            && r.error
+                .as_deref()
+                .is_none_or(|e| !e.starts_with("cannot open"))
+        {
             eprintln!("tapebar: {}", report::summary_line(&r.display, &r.counts));
         }
     }
@@ -191,7 +198,11 @@ fn write_files(
             store.for_each_piece(si, |piece| w.write_all(piece))
         });
         if let Err(e) = res {
-            eprintln!("tapebar: error: cannot write `{}`: {}", path.display(), capture::io_message(&e));
+            eprintln!(
+                "tapebar: error: cannot write `{}`: {}",
+                path.display(),
+                capture::io_message(&e)
+            );
             ok = false;
         }
     }

@@ -158,13 +158,17 @@ pub fn decode<'a, J: JsonView<'a>>(
 #[inline]
 pub fn decode_flat<'a>(msg: FlatVal<'a>, ctx: &Ctx, out: &mut dyn Out<'a>) -> Option<Decoded<'a>> {
     let text = |k: u8| msg.event_field(k);
-    let (e, Kind::String) = text(b'e')? else { return None };
+    let (e, Kind::String) = text(b'e')? else {
+        return None;
+    };
     let (what, id_key) = match e {
         "trade" => (TRADE, b't'),
         "aggTrade" => (AGG_TRADE, b'a'),
         _ => return None,
     };
-    let (symbol, Kind::String) = text(b's')? else { return None };
+    let (symbol, Kind::String) = text(b's')? else {
+        return None;
+    };
     if symbol.is_empty() {
         return None;
     }
@@ -172,16 +176,28 @@ pub fn decode_flat<'a>(msg: FlatVal<'a>, ctx: &Ctx, out: &mut dyn Out<'a>) -> Op
         (t, Kind::String | Kind::Number) => Some(t),
         _ => None,
     };
-    let price = Decimal::parse(number(b'p')?).ok().filter(|d| !d.is_zero())?;
-    let size = Decimal::parse(number(b'q')?).ok().filter(|d| !d.is_zero())?;
+    let price = Decimal::parse(number(b'p')?)
+        .ok()
+        .filter(|d| !d.is_zero())?;
+    let size = Decimal::parse(number(b'q')?)
+        .ok()
+        .filter(|d| !d.is_zero())?;
     let time = match msg.event_int(b'T') {
         Some((v, digits)) => {
-            let unit = if digits > 15 { Unit::Micros } else { Unit::Millis };
+            let unit = if digits > 15 {
+                Unit::Micros
+            } else {
+                Unit::Millis
+            };
             crate::time::epoch_from_int(v, unit).ok()?
         }
         None => {
             let tt = number(b'T')?;
-            let unit = if tt.len() > 15 { Unit::Micros } else { Unit::Millis };
+            let unit = if tt.len() > 15 {
+                Unit::Micros
+            } else {
+                Unit::Millis
+            };
             crate::time::parse_epoch(tt, unit).ok()?
         }
     };
@@ -272,7 +288,11 @@ mod tests {
         let mut flat = crate::flatjson::Flat::new();
         if let Some(v) = flat.parse(line.as_bytes()) {
             let mut c = Collect::default();
-            assert_eq!(decode(v, &ctx, &mut c).map(owned), r1.clone(), "flat view on {line}");
+            assert_eq!(
+                decode(v, &ctx, &mut c).map(owned),
+                r1.clone(),
+                "flat view on {line}"
+            );
             assert_eq!(c.trades, fast.trades);
             let mut c = Collect::default();
             if let Some(d) = decode_flat(v, &ctx, &mut c) {
@@ -321,9 +341,17 @@ mod tests {
             r#"{"stream":"bchusd_perp@aggTrade","data":{"e":"aggTrade","E":1626916404006,"a":11285749,"s":"BCHUSD_PERP","p":"427.91","q":"3","f":16034449,"l":16034449,"T":1626916403852,"m":false}}"#,
             Some("wss://dstream.binance.com/stream?streams=bchusd_perp@aggTrade"),
         );
-        assert_eq!(r, Ok(Decoded::Trades { venue: "binance-delivery" }));
+        assert_eq!(
+            r,
+            Ok(Decoded::Trades {
+                venue: "binance-delivery"
+            })
+        );
         let t = &c.trades[0];
-        assert_eq!((t.stream, t.side, t.id.clone()), (1, Side::Buy, TradeId::Num(11285749)));
+        assert_eq!(
+            (t.stream, t.side, t.id.clone()),
+            (1, Side::Buy, TradeId::Num(11285749))
+        );
         assert_eq!(t.time, 1_626_916_403_852_000_000);
     }
 
@@ -333,7 +361,12 @@ mod tests {
             r#"{"e":"trade","E":1,"T":1626992741012,"s":"BTCUSDT","t":5,"p":"30000.1","q":"0.5","X":"INSURANCE_FUND","m":true}"#,
             Some("wss://fstream.binance.com/ws/btcusdt@trade"),
         );
-        assert_eq!(r, Ok(Decoded::Trades { venue: "binance-futures" }));
+        assert_eq!(
+            r,
+            Ok(Decoded::Trades {
+                venue: "binance-futures"
+            })
+        );
         assert!(c.trades.is_empty());
         assert_eq!(c.skips.len(), 1);
         let (_, c) = both(
@@ -355,17 +388,35 @@ mod tests {
     #[test]
     fn non_trade_messages_are_recognised_and_ignored() {
         for (line, kind) in [
-            (r#"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":1,"u":2,"b":[],"a":[]}}"#, "depthUpdate"),
-            (r#"{"stream":"nknusdt@bookTicker","data":{"u":499869768,"s":"NKNUSDT","b":"0.35210000","B":"672.00000000","a":"0.35260000","A":"3199.00000000"}}"#, "bookTicker"),
-            (r#"{"stream":"x@kline_1m","data":{"e":"kline","E":1,"s":"X","k":{"t":1}}}"#, "kline"),
+            (
+                r#"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512068,"s":"NKNUSDT","U":1,"u":2,"b":[],"a":[]}}"#,
+                "depthUpdate",
+            ),
+            (
+                r#"{"stream":"nknusdt@bookTicker","data":{"u":499869768,"s":"NKNUSDT","b":"0.35210000","B":"672.00000000","a":"0.35260000","A":"3199.00000000"}}"#,
+                "bookTicker",
+            ),
+            (
+                r#"{"stream":"x@kline_1m","data":{"e":"kline","E":1,"s":"X","k":{"t":1}}}"#,
+                "kline",
+            ),
         ] {
             let (r, c) = both(line, None);
-            assert_eq!(r, Ok(Decoded::Other { venue: "binance", kind: Cow::Owned(kind.to_string()) }));
+            assert_eq!(
+                r,
+                Ok(Decoded::Other {
+                    venue: "binance",
+                    kind: Cow::Owned(kind.to_string())
+                })
+            );
             assert!(c.trades.is_empty());
         }
         let (r, _) = both(r#"{"result":null,"id":1}"#, None);
         assert_eq!(r, Ok(Decoded::NotMine));
-        let (r, _) = both(r#"{"result":null,"id":1}"#, Some("wss://stream.binance.com:9443/stream"));
+        let (r, _) = both(
+            r#"{"result":null,"id":1}"#,
+            Some("wss://stream.binance.com:9443/stream"),
+        );
         assert!(matches!(r, Ok(Decoded::Other { .. })));
         let (r, _) = both(r#"{"type":"match","price":"1"}"#, None);
         assert_eq!(r, Ok(Decoded::NotMine));
@@ -377,7 +428,10 @@ mod tests {
             r#"{"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1,"p":"-5","q":"1","T":1718841600121,"m":true}}"#,
             None,
         );
-        assert_eq!(r.unwrap_err().to_string(), "binance trade: `p` negative number");
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "binance trade: `p` negative number"
+        );
         let (r, _) = both(
             r#"{"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1,"p":"5","q":"1","m":true}}"#,
             None,
@@ -387,10 +441,22 @@ mod tests {
 
     #[test]
     fn venue_names_from_urls() {
-        assert_eq!(venue_for_url(Some("wss://stream.binance.com:9443/stream?streams=a")), "binance");
-        assert_eq!(venue_for_url(Some("wss://stream.binance.us:9443/ws")), "binance-us");
-        assert_eq!(venue_for_url(Some("wss://fstream.binance.com/stream")), "binance-futures");
-        assert_eq!(venue_for_url(Some("wss://dstream.binance.com/stream")), "binance-delivery");
+        assert_eq!(
+            venue_for_url(Some("wss://stream.binance.com:9443/stream?streams=a")),
+            "binance"
+        );
+        assert_eq!(
+            venue_for_url(Some("wss://stream.binance.us:9443/ws")),
+            "binance-us"
+        );
+        assert_eq!(
+            venue_for_url(Some("wss://fstream.binance.com/stream")),
+            "binance-futures"
+        );
+        assert_eq!(
+            venue_for_url(Some("wss://dstream.binance.com/stream")),
+            "binance-delivery"
+        );
         assert_eq!(venue_for_url(None), "binance");
     }
 }

@@ -62,7 +62,11 @@ impl fmt::Display for DecodeError {
 }
 
 impl DecodeError {
-    pub fn new(message: &'static str, field: &'static str, problem: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        message: &'static str,
+        field: &'static str,
+        problem: impl Into<Cow<'static, str>>,
+    ) -> Self {
         DecodeError {
             message,
             field,
