@@ -76,29 +76,6 @@ enum At {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Whether every byte is printable ASCII (0x20..=0x7F) other than a backslash: then no
-/// string of the message has an escape, a control character or a non-ASCII byte.
-/// Eight bytes at a time.
-#[inline]
-fn plain_ascii(s: &[u8]) -> bool {
-    let mut chunks = s.chunks_exact(8);
-    let mut bad = 0u64;
-    for c in &mut chunks {
-        let x = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        let below_space = x.wrapping_sub(LO * 0x20) & !x;
-        let y = x ^ (LO * b'\\' as u64);
-        let backslash = y.wrapping_sub(LO) & !y;
-        bad |= (x | below_space | backslash) & HI;
-    }
-    if bad != 0 {
-        return false;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .all(|&b| (0x20..0x80).contains(&b) && b != b'\\')
-}
-
 /// Scanner over the bytes; every method returns None when the bytes leave the subset.
 struct Scan<'a> {
     s: &'a [u8],
@@ -116,34 +93,52 @@ impl Scan<'_> {
         }
     }
 
-    /// A string; the opening quote is already consumed. The whole message was checked to
-    /// hold only printable ASCII without backslashes ([`plain_ascii`]), so the string ends at
-    /// the next quote. Returns its content span.
+    /// A string of printable ASCII without backslashes (anything else: None, for the tape);
+    /// the opening quote is already consumed. Returns its content span. Eight bytes at a
+    /// time: find the closing quote and check the bytes before it.
     #[inline(always)]
     fn string(&mut self) -> Option<Slot> {
         let start = self.p;
         let s = self.s;
         let mut p = start;
-        // Eight bytes at a time: find a byte equal to `"`.
-        while p + 8 <= s.len() {
-            let x = u64::from_le_bytes(s[p..p + 8].try_into().ok()?) ^ (LO * b'"' as u64);
-            let hit = x.wrapping_sub(LO) & !x & HI;
-            if hit != 0 {
-                p += (hit.trailing_zeros() / 8) as usize;
-                break;
+        let end = loop {
+            if p + 8 > s.len() {
+                // The tail, byte by byte.
+                loop {
+                    let &b = s.get(p)?;
+                    if b == b'"' {
+                        break;
+                    }
+                    if !(0x20..0x80).contains(&b) || b == b'\\' {
+                        return None;
+                    }
+                    p += 1;
+                }
+                break p;
+            }
+            let w = u64::from_le_bytes(s[p..p + 8].try_into().ok()?);
+            let q = w ^ (LO * b'"' as u64);
+            let quote = q.wrapping_sub(LO) & !q & HI;
+            let b = w ^ (LO * b'\\' as u64);
+            // Flags can only be wrong above a true flag (borrows run upwards), so the
+            // lowest quote flag is a quote and a flag below it is a bad byte.
+            let bad = (w.wrapping_sub(LO * 0x20) & !w | b.wrapping_sub(LO) & !b | w) & HI;
+            if quote != 0 {
+                let k = quote.trailing_zeros();
+                if bad & ((1u64 << k) - 1) != 0 {
+                    return None;
+                }
+                break p + (k / 8) as usize;
+            }
+            if bad != 0 {
+                return None;
             }
             p += 8;
-        }
-        while p < s.len() && s[p] != b'"' {
-            p += 1;
-        }
-        if p >= s.len() {
-            return None;
-        }
-        self.p = p + 1;
+        };
+        self.p = end + 1;
         Some(Slot {
             start: start as u32,
-            end: p as u32,
+            end: end as u32,
             kind: K_STR,
             int: NO_INT,
         })
@@ -161,6 +156,10 @@ impl Scan<'_> {
         }
         let digits = p;
         let mut v: u64 = 0;
+        if let Some(v8) = s.get(p..p + 8).and_then(crate::decimal::eight_digits) {
+            v = v8;
+            p += 8;
+        }
         while let Some(&c) = s.get(p) {
             let d = c.wrapping_sub(b'0');
             if d > 9 {
@@ -219,7 +218,9 @@ impl Flat {
     /// Read `src` if it is a flat message; None otherwise (use the general reader).
     #[inline]
     pub fn parse<'a>(&'a mut self, src: &'a [u8]) -> Option<FlatVal<'a>> {
-        if src.len() >= u32::MAX as usize || src.first() != Some(&b'{') || !plain_ascii(src) {
+        // Strings are checked as they are scanned (printable ASCII, no backslash), and every
+        // other byte must be exact JSON structure, so an accepted message is ASCII.
+        if src.len() >= u32::MAX as usize || src.first() != Some(&b'{') {
             return None;
         }
         let f = self;
@@ -243,7 +244,11 @@ impl Flat {
                 // `"k":` with a one-character key (printable ASCII, no backslash: checked).
                 let head = u32::from_le_bytes(src.get(sc.p..sc.p + 4)?.try_into().ok()?);
                 let key = (head >> 8) as u8;
-                if head & 0xFFFF_00FF != 0x3A22_0022 || key == b'"' {
+                if head & 0xFFFF_00FF != 0x3A22_0022
+                    || !(0x20..0x80).contains(&key)
+                    || key == b'"'
+                    || key == b'\\'
+                {
                     return None;
                 }
                 sc.p += 4;
@@ -478,16 +483,43 @@ mod tests {
     }
 
     #[test]
-    fn plain_ascii_checks_every_byte() {
-        assert!(plain_ascii(b"{\"stream\":\"btcusdt@trade\"}"));
+    fn strings_are_checked_byte_by_byte() {
+        // Every position of a bad byte, inside and after the first eight bytes of a string.
         for bad in [0x00u8, 0x1f, b'\\', 0x80, 0xff] {
             for pos in 0..20 {
-                let mut v = vec![b'a'; 20];
-                v[pos] = bad;
-                assert!(!plain_ascii(&v), "byte {bad:#x} at {pos}");
+                let mut v = br#"{"e":""#.to_vec();
+                let mut content = vec![b'a'; 20];
+                content[pos] = bad;
+                v.extend_from_slice(&content);
+                v.extend_from_slice(br#""}"#);
+                assert!(Flat::new().parse(&v).is_none(), "byte {bad:#x} at {pos}");
             }
         }
-        assert!(plain_ascii(&[0x20, 0x7e, 0x7f, b'"']));
+        for len in 0..20 {
+            let v = format!("{{\"e\":\"{}\",\"f\":1}}", "b".repeat(len));
+            let mut f = Flat::new();
+            let root = f.parse(v.as_bytes()).unwrap();
+            assert_eq!(root.get("e").unwrap().str().unwrap().len(), len);
+            assert_eq!(root.get("f").unwrap().number_text().unwrap(), "1");
+        }
+        // A bad key byte.
+        assert!(Flat::new().parse(b"{\"\x01\":1}").is_none());
+        assert!(Flat::new().parse("{\"é\":1}".as_bytes()).is_none());
+    }
+
+    #[test]
+    fn integers_of_every_length() {
+        for len in 1..=22 {
+            let digits: String = (0..len).map(|i| char::from(b'1' + (i % 9) as u8)).collect();
+            let v = format!("{{\"t\":{digits}}}");
+            let mut f = Flat::new();
+            let root = f.parse(v.as_bytes()).unwrap();
+            assert_eq!(root.get("t").unwrap().number_text().unwrap(), digits);
+            let want = (len <= 19).then(|| (digits.parse::<u64>().unwrap(), len as usize));
+            assert_eq!(root.event_int(b't'), want, "{digits}");
+        }
+        assert!(Flat::new().parse(b"{\"t\":0123456789}").is_none());
+        assert!(Flat::new().parse(b"{\"t\":12345678.5}").is_none());
     }
 
     #[test]
