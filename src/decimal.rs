@@ -311,22 +311,52 @@ impl fmt::Display for Decimal {
 /// Write `digits / 10^scale` as plain decimal text, without trailing fraction zeros.
 pub fn write_plain(out: &mut Vec<u8>, digits: &str, scale: usize) {
     let d = digits.as_bytes();
-    let (int, frac): (&[u8], Vec<u8>) = if d.len() > scale {
-        (&d[..d.len() - scale], d[d.len() - scale..].to_vec())
+    if d.len() > scale {
+        let (int, frac) = d.split_at(d.len() - scale);
+        out.extend_from_slice(int);
+        let frac_end = frac.iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
+        if frac_end > 0 {
+            out.push(b'.');
+            out.extend_from_slice(&frac[..frac_end]);
+        }
     } else {
-        let mut f = vec![b'0'; scale - d.len()];
-        f.extend_from_slice(d);
-        (b"0", f)
-    };
-    let mut frac_end = frac.len();
-    while frac_end > 0 && frac[frac_end - 1] == b'0' {
-        frac_end -= 1;
+        let frac_end = d.iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
+        out.push(b'0');
+        if frac_end > 0 {
+            out.push(b'.');
+            out.extend(std::iter::repeat_n(b'0', scale - d.len()));
+            out.extend_from_slice(&d[..frac_end]);
+        }
     }
-    out.extend_from_slice(int);
-    if frac_end > 0 {
-        out.push(b'.');
-        out.extend_from_slice(&frac[..frac_end]);
+}
+
+/// The decimal digits of `v` in `buf`, without allocating; returns the text.
+#[inline]
+fn u128_digits(mut v: u128, buf: &mut [u8; 40]) -> &str {
+    let mut i = buf.len();
+    // 128-bit division is a library call: use 64-bit steps when the value fits.
+    if let Ok(mut w) = u64::try_from(v) {
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (w % 10) as u8;
+            w /= 10;
+            if w == 0 {
+                break;
+            }
+        }
+        // SAFETY: ASCII digits only.
+        return unsafe { std::str::from_utf8_unchecked(&buf[i..]) };
     }
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // SAFETY: ASCII digits only.
+    unsafe { std::str::from_utf8_unchecked(&buf[i..]) }
 }
 
 /// An unsigned 256-bit integer: just what exact sums need.
@@ -494,7 +524,16 @@ impl Sum {
 
     /// Plain decimal text, no exponent, no trailing zeros (`0` for zero).
     pub fn write(self, out: &mut Vec<u8>) {
-        write_plain(out, &self.value.to_decimal_string(), self.scale as usize);
+        if self.value.hi == 0 {
+            let mut buf = [0u8; 40];
+            write_plain(
+                out,
+                u128_digits(self.value.lo, &mut buf),
+                self.scale as usize,
+            );
+        } else {
+            write_plain(out, &self.value.to_decimal_string(), self.scale as usize);
+        }
     }
 }
 
@@ -508,7 +547,8 @@ impl fmt::Display for Sum {
 
 /// Write a decimal as plain text into `out`.
 pub fn write_decimal(out: &mut Vec<u8>, d: Decimal) {
-    write_plain(out, &d.mant.to_string(), d.scale as usize);
+    let mut buf = [0u8; 40];
+    write_plain(out, u128_digits(d.mant, &mut buf), d.scale as usize);
 }
 
 #[cfg(test)]
@@ -594,6 +634,29 @@ mod tests {
         );
         assert_eq!(Decimal::parse(" 1"), Err(DecimalError::Syntax));
         assert_eq!(Decimal::parse("1 "), Err(DecimalError::Syntax));
+    }
+
+    #[test]
+    fn prints_plain_text() {
+        for (mant, scale, text) in [
+            (0u128, 0u8, "0"),
+            (0, 8, "0"),
+            (5, 0, "5"),
+            (50, 1, "5"),
+            (5, 1, "0.5"),
+            (5, 8, "0.00000005"),
+            (90, 8, "0.0000009"),
+            (6657850000000, 8, "66578.5"),
+            (u128::MAX, 0, "340282366920938463463374607431768211455"),
+            (u128::MAX, 38, "3.40282366920938463463374607431768211455"),
+        ] {
+            let mut out = Vec::new();
+            write_decimal(&mut out, Decimal::new(mant, scale));
+            assert_eq!(String::from_utf8(out).unwrap(), text);
+            let mut out = Vec::new();
+            Decimal::new(mant, scale).to_sum().write(&mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), text);
+        }
     }
 
     #[test]
