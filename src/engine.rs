@@ -605,21 +605,24 @@ impl<'s> Engine<'s> {
             if next.is_none() && pending.is_none() {
                 break;
             }
+            // Buckets may close only below the frontier of the batch being decoded, whose
+            // workers admit trades down to it.
+            let cap = next.as_ref().map_or(i64::MAX, |b| b.frontier);
             let (decoded, merged) = pool.install(|| {
                 rayon::join(
                     || next.map(|b| b.decode(&settings)),
                     || match pending.take() {
-                        Some(b) => self.finish_batch(b, progress),
+                        Some(b) => {
+                            self.finish_batch(b, progress)?;
+                            self.close_buckets(false, cap);
+                            Ok(())
+                        }
                         None => Ok(()),
                     },
                 )
             });
             merged?;
             pending = decoded;
-            // Buckets may close only below the frontier of the batch now in flight, whose
-            // workers admitted trades down to it.
-            let cap = pending.as_ref().map_or(i64::MAX, |b| b.frontier);
-            self.close_buckets(false, cap);
         }
         self.close_buckets(true, i64::MAX);
         Ok(Outcome {
