@@ -5,10 +5,10 @@
 #   scripts/bench_cli.sh [--sizes "100 1000 4000"] [--seed 7] [--runs 3] [--warmup 1]
 #                        [--data-dir /tmp/tapebar-bench] [--out DIR] [--peers|--no-peers]
 #                        [--bin PATH]
-#   just bench-cli --sizes 100 --runs 5
+#   just bench-cli --sizes 100,1000,4000 --runs 3     (commas: just does not keep quotes)
 #
 # Options (environment variables of the same meaning in brackets):
-#   --sizes "S ..."   capture sizes in MB (10^6 bytes)                 [SIZES, default 1000]
+#   --sizes "S ..."   capture sizes in MB (10^6 bytes), by spaces or commas [SIZES, default 1000]
 #   --seed N          gen_capture.py seed                               [SEED, default 7]
 #   --runs N          counted runs per timed command (median, min-max)  [RUNS, default 3]
 #   --warmup N        warm-up runs before them (page cache, CPU clocks) [WARMUP, default 1]
@@ -38,8 +38,8 @@
 # 1 when a command failed, tapebar's candles differ from DuckDB's, or outputs that must be
 # identical are not; 2 on a usage error.
 # Needs: cargo, python3 with numpy (generator), zstd, gzip, md5sum; peers need duckdb polars
-# pandas pyarrow. The 1000 MB capture takes ~15 s to generate; 1000 MB needs ~2 GB of disk
-# with its compressed copies, 4000 MB ~8 GB; the peers need ~2.2 GiB RAM per GB of capture.
+# pandas pyarrow. The 1000 MB capture takes ~15 s to generate, its .zst and .gz ~1 min;
+# with them it needs ~1.2 GB of disk per 1000 MB; the peers need ~2.2 GiB RAM per GB of capture.
 set -euo pipefail
 
 usage() {
@@ -77,9 +77,11 @@ while [ $# -gt 0 ]; do
     *) echo "bench_cli.sh: unknown argument \`$1\` (--help for usage)" >&2; exit 2 ;;
     esac
 done
+sizes=${sizes//,/ } # "100,1000" too: just's {{ARGS}} does not keep quotes
 for s in $sizes; do
     [[ $s =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "bench_cli.sh: bad size \`$s\`" >&2; exit 2; }
 done
+[[ $peers =~ ^(auto|0|1)$ ]] || { echo "bench_cli.sh: PEERS is auto, 0 or 1" >&2; exit 2; }
 [ -n "$sizes" ] || { echo "bench_cli.sh: no sizes" >&2; exit 2; }
 [[ $seed =~ ^[0-9]+$ && $runs =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ ]] ||
     { echo "bench_cli.sh: --seed, --runs, --warmup take integers (--runs >= 1)" >&2; exit 2; }
@@ -262,7 +264,8 @@ done
 import csv, sys
 
 results, checks, runs, warmup, seed, version, commit = sys.argv[1:8]
-rows = list(csv.DictReader(open(results), delimiter="\t"))
+# A row without figures (the timer itself failed) is left out; its failure is reported.
+rows = [r for r in csv.DictReader(open(results), delimiter="\t") if r["wall_med"] and r["rss_med"]]
 chk = {}
 for line in open(checks):
     size, _, key, val = line.rstrip("\n").split("\t")
@@ -274,6 +277,9 @@ rss = lambda s, k: float(by[(s, k)]["rss_med"]) if (s, k) in by else None
 
 def ok(good):
     return "ok" if good else "**MISSED**"
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
 
 print(f"tapebar bench_cli: {version} ({commit}); captures gen_capture.py --seed {seed}; "
       f"median of {runs} runs after {warmup} warm-up (peers' polars/pandas rows: one run); "
@@ -296,18 +302,22 @@ print("Ratios (of median wall times):\n")
 for s in sizes:
     tb2 = wall(s, "tb2")
     lines = []
-    if wall(s, "duckdb"):
-        x = wall(s, "duckdb") / tb2
+    x = ratio(wall(s, "duckdb"), tb2)
+    if x is not None:
         lines.append(f"DuckDB: tapebar throughput / DuckDB's = {x:.2f}x (target >= 5x) {ok(x >= 5)}")
     for p in ("polars", "pandas"):
-        if wall(s, "peer_" + p):
-            lines.append(f"{p}: tapebar throughput / {p}'s = {wall(s, 'peer_' + p) / tb2:.2f}x (one {p} run; no target)")
-    x = wall(s, "tb1") / tb2
-    lines.append(f"threads: --threads 2 throughput / --threads 1 = {x:.2f}x (target >= 1.7x) {ok(x >= 1.7)}")
-    x = wall(s, "tbzst") / wall(s, "zstd")
-    lines.append(f"zstd: tapebar .zst / zstd -dc = {x:.2f}x wall (target <= 1.3x) {ok(x <= 1.3)}")
-    x = wall(s, "tbgz") / wall(s, "gzip")
-    lines.append(f"gzip: tapebar .gz / gzip -dc = {x:.2f}x wall (no target)")
+        x = ratio(wall(s, "peer_" + p), tb2)
+        if x is not None:
+            lines.append(f"{p}: tapebar throughput / {p}'s = {x:.2f}x (one {p} run; no target)")
+    x = ratio(wall(s, "tb1"), tb2)
+    if x is not None:
+        lines.append(f"threads: --threads 2 throughput / --threads 1 = {x:.2f}x (target >= 1.7x) {ok(x >= 1.7)}")
+    x = ratio(wall(s, "tbzst"), wall(s, "zstd"))
+    if x is not None:
+        lines.append(f"zstd: tapebar .zst / zstd -dc = {x:.2f}x wall (target <= 1.3x) {ok(x <= 1.3)}")
+    x = ratio(wall(s, "tbgz"), wall(s, "gzip"))
+    if x is not None:
+        lines.append(f"gzip: tapebar .gz / gzip -dc = {x:.2f}x wall (no target)")
     ident = chk.get((s, "check_identical"))
     lines.append("identical output bytes for --threads 1 / 2, plain / .zst / .gz: "
                  + ("yes" if ident == "yes" else "**NO**"))
@@ -322,7 +332,9 @@ if "1000" in sizes and float(nums[-1]) > 1000:
     big = nums[-1]
     print(f"- peak RSS, {big} MB / 1000 MB (target <= 1.25x):")
     for k, name in (("tb2", "--threads 2"), ("tb1", "--threads 1"), ("tbzst", ".zst"), ("tbgz", ".gz")):
-        x = rss(big, k) / rss("1000", k)
+        x = ratio(rss(big, k), rss("1000", k))
+        if x is None:
+            continue
         print(f"  - tapebar {name}: {rss(big, k):,.0f} / {rss('1000', k):,.0f} MiB = {x:.2f}x {ok(x <= 1.25)}")
 else:
     print("- peak RSS rule (largest size vs 1000 MB, <= 1.25x): not applicable (needs 1000 and a larger size)")
