@@ -262,6 +262,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
     let mut groups: Vec<Group> = Vec::new();
     // symbol -> indices of its groups in this chunk
     let mut index: FxMap<Box<str>, Vec<u32>> = FxMap::default();
+    let mut cache = GroupCache::default();
     let mut conn = job.assumed.clone();
     let mut segments = vec![(0u32, conn.clone())];
     let mut times: Vec<i64> = Vec::with_capacity(bytes.len() / 64);
@@ -355,14 +356,15 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                 for reason in buf.skips.drain(..) {
                     counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
                 }
-                for (i, mut t) in buf.trades.drain(..).enumerate() {
+                for (i, t) in buf.trades.iter_mut().enumerate() {
                     if let Some(v) = s.venue_override {
                         t.venue = v;
                     }
+                    let t = &*t;
                     if recv.is_none() {
                         times.push(t.time);
                     }
-                    if let Err(reason) = admit(&t, &conn, job.frontier, s) {
+                    if let Err(reason) = admit(t, &conn, job.frontier, s) {
                         counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
                         continue;
                     }
@@ -375,7 +377,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                         last_bucket = bucket_start(t.time, s.interval);
                         last_bucket
                     };
-                    let gi = group_for(&mut groups, &mut index, &t, bucket);
+                    let gi = cache.find(&mut groups, &mut index, t, bucket);
                     let g = &mut groups[gi];
                     if !g.ids.insert(&t.id) {
                         g.dups += 1;
@@ -386,7 +388,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                         }
                         continue;
                     }
-                    let key = order_key(&t, job.input, job.offset + off as u64, i as u32);
+                    let key = order_key(t, job.input, job.offset + off as u64, i as u32);
                     if g.bar.trades == 0 {
                         g.bar = PartialBar::of_trade(key, t.price, t.size, t.side);
                     } else if g.bar.add_trade(key, t.price, t.size, t.side).is_err() {
@@ -415,6 +417,55 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         segments,
         clock,
         fatal,
+    }
+}
+
+/// A small direct-mapped cache in front of [`group_for`]: most trades hit the group of a
+/// symbol's current bucket, found here without hashing the symbol.
+struct GroupCache {
+    slots: [(u128, i64, u32); 64],
+}
+
+impl Default for GroupCache {
+    fn default() -> Self {
+        GroupCache {
+            slots: [(0, i64::MIN, 0); 64],
+        }
+    }
+}
+
+impl GroupCache {
+    /// Symbols of up to 15 bytes packed with their length (0: not cacheable).
+    #[inline]
+    fn pack(s: &str) -> u128 {
+        let b = s.as_bytes();
+        if b.is_empty() || b.len() > 15 {
+            return 0;
+        }
+        let mut buf = [0u8; 16];
+        buf[..b.len()].copy_from_slice(b);
+        buf[15] = b.len() as u8;
+        u128::from_le_bytes(buf)
+    }
+
+    #[inline]
+    fn find(&mut self, groups: &mut Vec<Group>, index: &mut FxMap<Box<str>, Vec<u32>>, t: &Trade, bucket: i64) -> usize {
+        let key = GroupCache::pack(&t.symbol);
+        let h = ((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        if key != 0 {
+            let (k, b, gi) = self.slots[h];
+            if k == key && b == bucket {
+                let g = &groups[gi as usize];
+                if g.stream == t.stream && std::ptr::eq(g.venue, t.venue) {
+                    return gi as usize;
+                }
+            }
+        }
+        let gi = group_for(groups, index, t, bucket);
+        if key != 0 {
+            self.slots[h] = (key, bucket, gi as u32);
+        }
+        gi
     }
 }
 

@@ -18,7 +18,7 @@ use crate::engine::RowSink;
 use crate::time::NS_PER_MS;
 
 /// Rows held in memory before they are moved to the spill file.
-pub const SPILL_BYTES: usize = 32 << 20;
+pub const SPILL_BYTES: usize = 4 << 20;
 
 #[derive(Default)]
 struct SeriesRows {
