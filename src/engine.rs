@@ -449,9 +449,16 @@ impl GroupCache {
     }
 
     #[inline]
-    fn find(&mut self, groups: &mut Vec<Group>, index: &mut FxMap<Box<str>, Vec<u32>>, t: &Trade, bucket: i64) -> usize {
+    fn find(
+        &mut self,
+        groups: &mut Vec<Group>,
+        index: &mut FxMap<Box<str>, Vec<u32>>,
+        t: &Trade,
+        bucket: i64,
+    ) -> usize {
         let key = GroupCache::pack(&t.symbol);
-        let h = ((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        let h =
+            ((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
         if key != 0 {
             let (k, b, gi) = self.slots[h];
             if k == key && b == bucket {
@@ -555,6 +562,8 @@ struct InputState {
     compression: Compression,
     source: Source,
     error: Option<String>,
+    /// Bytes of (decompressed) data received so far, for error messages.
+    read_upto: u64,
 }
 
 enum Source {
@@ -626,6 +635,7 @@ impl<'s> Engine<'s> {
                     compression: Compression::None,
                     source: Source::Pending,
                     error: None,
+                    read_upto: 0,
                 }
             })
             .collect();
@@ -797,6 +807,7 @@ impl<'s> Engine<'s> {
                 while chunks.len() < BATCH_CHUNKS {
                     match rx.recv() {
                         Ok(Ok(c)) => {
+                            st.read_upto = c.offset + c.bytes.as_slice().len() as u64;
                             if c.overlong_lines > 0 {
                                 st.counts.malformed.add(
                                     Cow::Borrowed("line longer than 256 MiB"),
@@ -808,8 +819,8 @@ impl<'s> Engine<'s> {
                         }
                         Ok(Err(e)) => {
                             st.error = Some(format!(
-                                "read error after {} lines: {}",
-                                st.counts.lines,
+                                "read error after {} bytes of its data: {}",
+                                st.read_upto,
                                 capture::io_message(&e)
                             ));
                             st.source = Source::Done;
@@ -962,6 +973,7 @@ impl<'s> Engine<'s> {
         let mut flat = Flat::new();
         let mut added = 0u64;
         let mut dups = 0u64;
+        let mut overflowed = 0u64;
         let series = &mut self.series[si];
         let ob = series
             .open
@@ -1011,11 +1023,16 @@ impl<'s> Engine<'s> {
                 let key = order_key(&t, i as u32, chunk.offset + off as u64, k as u32);
                 if ob.bar.add_trade(key, t.price, t.size, t.side).is_ok() {
                     added += 1;
+                } else {
+                    overflowed += 1;
                 }
             }
         }
         counts.trades += added;
         counts.duplicates += dups;
+        counts
+            .skipped
+            .add(Cow::Borrowed(SKIP_OVERFLOW), overflowed, 0);
         add_input_trades(series, i as u32, added);
     }
 

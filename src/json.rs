@@ -1,13 +1,14 @@
 //! A strict, zero-copy JSON reader for one message, and the [`JsonView`] trait that venue
 //! decoders read messages through.
 //!
-//! Venue decoders are written once against [`JsonView`] and run on two backends:
+//! Venue decoders are written once against [`JsonView`]; besides the flat fast reader
+//! ([`crate::flatjson`]) two backends implement it:
 //! - [`Tape`]: the production path. One pass over the bytes validates the whole message
 //!   (the grammar of RFC 8259, UTF-8, escapes, a nesting limit) and records a flat list of
 //!   nodes that point back into the input; nothing is copied or allocated per message
 //!   (the node buffer is reused). Numbers keep their exact text.
 //! - `&serde_json::Value` (with serde_json's `arbitrary_precision`, so numbers keep their text
-//!   too): the reference path, used by the differential tests and fuzz targets to check that
+//!   too): the reference path, used by the differential tests to check that
 //!   the tape accepts, rejects and reads exactly what serde_json does.
 
 use std::borrow::Cow;

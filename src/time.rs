@@ -277,8 +277,13 @@ pub fn parse_interval(text: &str) -> Result<i64, String> {
 /// Parse a duration for options such as `--max-delay` (`0s` allowed).
 pub fn parse_duration(text: &str) -> Result<i64, String> {
     let t = text.trim();
-    if t.trim_start_matches('0').is_empty() || t == "0s" || t == "0ms" || t == "0m" {
-        return Ok(0);
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits_end);
+    if !num.is_empty() && num.bytes().all(|b| b == b'0') {
+        // Zero in any unit the intervals accept, or a bare 0.
+        if unit.is_empty() || parse_interval(&format!("1{unit}")).is_ok() {
+            return Ok(0);
+        }
     }
     parse_interval(t)
 }
@@ -382,7 +387,11 @@ mod tests {
         assert!(parse_interval("-1s").is_err());
         assert!(parse_interval("10").is_err());
         assert!(parse_interval("1w").is_err());
-        assert_eq!(parse_duration("0"), Ok(0));
+        for zero in ["0", "0s", "0ms", "0m", "0min", "0h", "0d", "00s"] {
+            assert_eq!(parse_duration(zero), Ok(0), "{zero}");
+        }
+        assert!(parse_duration("0x").is_err());
+        assert_eq!(parse_duration("15m"), Ok(900 * NS_PER_S));
         assert_eq!(bucket_start(19_999, 10_000), 10_000);
         assert_eq!(bucket_start(20_000, 10_000), 20_000);
     }

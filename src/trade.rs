@@ -15,7 +15,7 @@ pub enum Side {
 /// A trade id exactly as the venue gives it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TradeId<'a> {
-    /// The venue sends no id: duplicates are recognised by content (see docs/bars.md).
+    /// The venue sends no id: such a trade is never dropped as a duplicate (see docs/bars.md).
     None,
     /// An integer id (or a digit string without leading zeros) of up to 38 digits.
     Num(u128),

@@ -209,7 +209,7 @@ pub fn open(input: &Input, read_bytes: Arc<AtomicU64>) -> io::Result<(Compressio
                     return Ok((Compression::None, Opened::Stream(Box::new(io::empty()))));
                 }
                 // SAFETY: the map is read-only; a file truncated by another process while
-                // mapped is a documented limitation (docs/reliability.md).
+                // mapped is a known limitation (see docs/architecture.md, memory bounds).
                 let map = unsafe { Mmap::map(&file)? };
                 #[cfg(unix)]
                 let _ = map.advise(memmap2::Advice::Sequential);
