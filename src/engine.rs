@@ -253,34 +253,137 @@ fn decode_message<'a>(
     }
 }
 
+/// What a worker accumulates over one chunk.
+struct ChunkState<'j> {
+    job: &'j Job,
+    s: &'j Settings,
+    counts: Counts,
+    groups: Vec<Group>,
+    /// symbol -> indices of its groups in this chunk
+    index: FxMap<Box<str>, Vec<u32>>,
+    cache: GroupCache,
+    /// Event times for the chunk's clock: every 16th is enough for a median.
+    times: Vec<i64>,
+    events: u32,
+    fatal: Option<(u64, String)>,
+    last_bucket: i64,
+}
+
+impl ChunkState<'_> {
+    fn malformed(&mut self, line_no: u64, reason: String) {
+        if self.s.strict && self.fatal.is_none() {
+            self.fatal = Some((line_no, reason.clone()));
+        }
+        self.counts.malformed.add(Cow::Owned(reason), 1, line_no);
+    }
+
+    #[inline]
+    fn sample_time(&mut self, t: i64) {
+        if self.events % 16 == 0 {
+            self.times.push(t);
+        }
+        self.events = self.events.wrapping_add(1);
+    }
+
+    /// One decoded trade: admit it, deduplicate it, add it to its bucket's partial bar.
+    #[inline]
+    fn accept(
+        &mut self,
+        t: &Trade,
+        conn: &Conn,
+        recv_known: bool,
+        off: usize,
+        i: usize,
+        line_no: u64,
+    ) {
+        let s = self.s;
+        if !recv_known {
+            self.sample_time(t.time);
+        }
+        if let Err(reason) = admit(t, conn, self.job.frontier, s) {
+            self.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
+            return;
+        }
+        // Trades of all symbols advance together: the last bucket usually holds.
+        let bucket =
+            if t.time >= self.last_bucket && t.time < self.last_bucket.saturating_add(s.interval) {
+                self.last_bucket
+            } else {
+                self.last_bucket = bucket_start(t.time, s.interval);
+                self.last_bucket
+            };
+        let gi = self
+            .cache
+            .find(&mut self.groups, &mut self.index, t, bucket);
+        let g = &mut self.groups[gi];
+        if !g.ids.insert(&t.id) {
+            g.dups += 1;
+            self.counts.duplicates += 1;
+            // Re-reads must see this line too, to count the duplicate again.
+            if g.lines.last() != Some(&(off as u32)) {
+                g.lines.push(off as u32);
+            }
+            return;
+        }
+        let key = order_key(t, self.job.input, self.job.offset + off as u64, i as u32);
+        if g.bar.trades == 0 {
+            g.bar = PartialBar::of_trade(key, t.price, t.size, t.side);
+        } else if g.bar.add_trade(key, t.price, t.size, t.side).is_err() {
+            self.counts
+                .skipped
+                .add(Cow::Borrowed(SKIP_OVERFLOW), 1, line_no);
+            return;
+        }
+        if g.lines.last() != Some(&(off as u32)) {
+            g.lines.push(off as u32);
+        }
+        self.counts.trades += 1;
+    }
+}
+
+/// Where the flat fast path puts the (single) trade of a message.
+#[derive(Default)]
+struct OneTrade<'a> {
+    trade: Option<Trade<'a>>,
+    skip: Option<&'static str>,
+}
+
+impl<'a> Out<'a> for OneTrade<'a> {
+    fn trade(&mut self, t: Trade<'a>) {
+        debug_assert!(self.trade.is_none(), "the flat fast path yields one trade");
+        self.trade = Some(t);
+    }
+    fn skip(&mut self, reason: &'static str) {
+        self.skip = Some(reason);
+    }
+}
+
 /// Decode one chunk into partial bars.
 fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
     let mut tape = Tape::new();
     let mut flat_buf = Flat::new();
     let mut spare: MessageBuf<'static> = MessageBuf::default();
-    let mut counts = Counts::default();
-    let mut groups: Vec<Group> = Vec::new();
-    // symbol -> indices of its groups in this chunk
-    let mut index: FxMap<Box<str>, Vec<u32>> = FxMap::default();
-    let mut cache = GroupCache::default();
+    let mut st = ChunkState {
+        job,
+        s,
+        counts: Counts::default(),
+        groups: Vec::new(),
+        index: FxMap::default(),
+        cache: GroupCache::default(),
+        times: Vec::with_capacity(bytes.len() / 2048 + 16),
+        events: 0,
+        fatal: None,
+        last_bucket: i64::MIN,
+    };
     let mut conn = job.assumed.clone();
     let mut segments = vec![(0u32, conn.clone())];
-    // Event times for the chunk's clock: every 16th is enough for a median.
-    let mut times: Vec<i64> = Vec::with_capacity(bytes.len() / 2048 + 16);
-    let mut events: u32 = 0;
-    let mut fatal = None;
     let mut line_no: u64 = 0;
-    let mut last_bucket = i64::MIN;
 
     for (off, line) in lines(bytes) {
         line_no += 1;
-        let parsed = envelope::parse_line(line);
-        let (recv, payload) = match parsed {
+        let (recv, payload) = match envelope::parse_line(line) {
             Err(e) => {
-                counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
-                if s.strict && fatal.is_none() {
-                    fatal = Some((line_no, e.to_string()));
-                }
+                st.malformed(line_no, e.to_string());
                 continue;
             }
             Ok(Line::Blank) => {
@@ -298,24 +401,21 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                     pending_start: false,
                 };
                 segments.push((off as u32, conn.clone()));
-                counts.recorder_lines += 1;
+                st.counts.recorder_lines += 1;
                 continue;
             }
             Ok(Line::Ignored) => {
-                counts.recorder_lines += 1;
+                st.counts.recorder_lines += 1;
                 continue;
             }
             Ok(Line::Message { recv, payload, .. }) => (recv, payload),
         };
-        counts.messages += 1;
+        st.counts.messages += 1;
         // Flat event messages (all of Binance's) take the fast reader; anything else the tape.
         let root = match read_message(payload, &mut flat_buf, &mut tape) {
             Ok(r) => r,
             Err(e) => {
-                counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
-                if s.strict && fatal.is_none() {
-                    fatal = Some((line_no, e.to_string()));
-                }
+                st.malformed(line_no, e.to_string());
                 continue;
             }
         };
@@ -329,10 +429,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
             None => (root, recv),
         };
         if let Some(r) = recv {
-            if events % 16 == 0 {
-                times.push(r);
-            }
-            events = events.wrapping_add(1);
+            st.sample_time(r);
             if conn.pending_start {
                 conn.start = Some(r);
                 conn.pending_start = false;
@@ -342,89 +439,58 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         let ctx = Ctx {
             url: conn.url.as_deref(),
         };
-        let mut buf = std::mem::take(&mut spare).recycle();
-        let decoded = decode_message(msg, &ctx, &mut buf);
-        match decoded {
-            Err(e) => {
-                counts.malformed.add(Cow::Owned(e.to_string()), 1, line_no);
-                if s.strict && fatal.is_none() {
-                    fatal = Some((line_no, e.to_string()));
+        // The fast path: one Binance trade, without buffering.
+        if let AnyVal::Flat(v) = msg {
+            let mut one = OneTrade::default();
+            if venue::binance::decode_flat(v, &ctx, &mut one).is_some() {
+                if let Some(reason) = one.skip {
+                    st.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
                 }
+                if let Some(mut t) = one.trade {
+                    if let Some(v) = s.venue_override {
+                        t.venue = v;
+                    }
+                    st.accept(&t, &conn, recv.is_some(), off, 0, line_no);
+                }
+                continue;
             }
+        }
+        let mut buf = std::mem::take(&mut spare).recycle();
+        match decode_message(msg, &ctx, &mut buf) {
+            Err(e) => st.malformed(line_no, e.to_string()),
             Ok(Decoded::NotMine) => {
-                counts
+                st.counts
                     .unrecognised
                     .add(Cow::Borrowed("message of no known venue"), 1, line_no);
             }
-            Ok(Decoded::Other { .. }) => counts.non_trade += 1,
+            Ok(Decoded::Other { .. }) => st.counts.non_trade += 1,
             Ok(Decoded::Trades { .. }) => {
                 for reason in buf.skips.drain(..) {
-                    counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
+                    st.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
                 }
                 for (i, t) in buf.trades.iter_mut().enumerate() {
                     if let Some(v) = s.venue_override {
                         t.venue = v;
                     }
-                    let t = &*t;
-                    if recv.is_none() {
-                        if events % 16 == 0 {
-                            times.push(t.time);
-                        }
-                        events = events.wrapping_add(1);
-                    }
-                    if let Err(reason) = admit(t, &conn, job.frontier, s) {
-                        counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
-                        continue;
-                    }
-                    // Trades of all symbols advance together: the last bucket usually holds.
-                    let bucket = if t.time >= last_bucket
-                        && t.time < last_bucket.saturating_add(s.interval)
-                    {
-                        last_bucket
-                    } else {
-                        last_bucket = bucket_start(t.time, s.interval);
-                        last_bucket
-                    };
-                    let gi = cache.find(&mut groups, &mut index, t, bucket);
-                    let g = &mut groups[gi];
-                    if !g.ids.insert(&t.id) {
-                        g.dups += 1;
-                        counts.duplicates += 1;
-                        // Re-reads must see this line too, to count the duplicate again.
-                        if g.lines.last() != Some(&(off as u32)) {
-                            g.lines.push(off as u32);
-                        }
-                        continue;
-                    }
-                    let key = order_key(t, job.input, job.offset + off as u64, i as u32);
-                    if g.bar.trades == 0 {
-                        g.bar = PartialBar::of_trade(key, t.price, t.size, t.side);
-                    } else if g.bar.add_trade(key, t.price, t.size, t.side).is_err() {
-                        counts.skipped.add(Cow::Borrowed(SKIP_OVERFLOW), 1, line_no);
-                        continue;
-                    }
-                    if g.lines.last() != Some(&(off as u32)) {
-                        g.lines.push(off as u32);
-                    }
-                    counts.trades += 1;
+                    st.accept(t, &conn, recv.is_some(), off, i, line_no);
                 }
             }
         }
         spare = buf.recycle();
     }
-    counts.lines = line_no;
-    let clock = if times.is_empty() {
+    st.counts.lines = line_no;
+    let clock = if st.times.is_empty() {
         None
     } else {
-        let mid = times.len() / 2;
-        Some(*times.select_nth_unstable(mid).1)
+        let mid = st.times.len() / 2;
+        Some(*st.times.select_nth_unstable(mid).1)
     };
     ChunkOut {
-        groups,
-        counts,
+        groups: st.groups,
+        counts: st.counts,
         segments,
         clock,
-        fatal,
+        fatal: st.fatal,
     }
 }
 
