@@ -15,6 +15,7 @@ use crate::json::{JsonView, Kind};
 use crate::time::{self, Unit};
 use crate::trade::Trade;
 
+// One module per venue (keep sorted).
 pub mod binance;
 
 /// What a decoder knows besides the message itself.
@@ -81,14 +82,22 @@ pub fn decode<'a, J: JsonView<'a>>(
     ctx: &Ctx,
     out: &mut dyn Out<'a>,
 ) -> Result<Decoded<'a>, DecodeError> {
-    // The list of venues. Order matters only where shapes could overlap; each decoder
-    // checks distinctive keys before claiming a message.
-    let d = binance::decode(msg, ctx, out)?;
-    if d != Decoded::NotMine {
-        return Ok(d);
+    // The list of venues, one line each. Order matters only where shapes could overlap;
+    // each decoder checks distinctive keys before claiming a message.
+    let decoders: &[Decoder<'a, J>] = &[
+        binance::decode, // keep first: the bulk of most captures
+    ];
+    for decoder in decoders {
+        let d = decoder(msg, ctx, out)?;
+        if d != Decoded::NotMine {
+            return Ok(d);
+        }
     }
     Ok(Decoded::NotMine)
 }
+
+/// The signature every venue's `decode` has.
+pub type Decoder<'a, J> = fn(J, &Ctx, &mut dyn Out<'a>) -> Result<Decoded<'a>, DecodeError>;
 
 // ----- helpers shared by decoders -------------------------------------------------------
 
