@@ -285,6 +285,54 @@ impl ChunkState<'_> {
         self.events = self.events.wrapping_add(1);
     }
 
+    /// The outcome of the single-trade fast path.
+    #[inline]
+    fn take_one(&mut self, one: OneTrade, conn: &Conn, recv_known: bool, off: usize, line_no: u64) {
+        if let Some(reason) = one.skip {
+            self.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
+        }
+        if let Some(mut t) = one.trade {
+            if let Some(v) = self.s.venue_override {
+                t.venue = v;
+            }
+            self.accept(&t, conn, recv_known, off, 0, line_no);
+        }
+    }
+
+    /// The outcome of the general decoders for one message.
+    fn take_decoded(
+        &mut self,
+        decoded: Result<Decoded, venue::DecodeError>,
+        buf: &mut MessageBuf,
+        conn: &Conn,
+        recv_known: bool,
+        off: usize,
+        line_no: u64,
+    ) {
+        match decoded {
+            Err(e) => self.malformed(line_no, e.to_string()),
+            Ok(Decoded::NotMine) => {
+                self.counts.unrecognised.add(
+                    Cow::Borrowed("message of no known venue"),
+                    1,
+                    line_no,
+                );
+            }
+            Ok(Decoded::Other { .. }) => self.counts.non_trade += 1,
+            Ok(Decoded::Trades { .. }) => {
+                for reason in buf.skips.drain(..) {
+                    self.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
+                }
+                for (i, t) in buf.trades.iter_mut().enumerate() {
+                    if let Some(v) = self.s.venue_override {
+                        t.venue = v;
+                    }
+                    self.accept(t, conn, recv_known, off, i, line_no);
+                }
+            }
+        }
+    }
+
     /// One decoded trade: admit it, deduplicate it, add it to its bucket's partial bar.
     #[inline]
     fn accept(
@@ -379,8 +427,44 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
     let mut segments = vec![(0u32, conn.clone())];
     let mut line_no: u64 = 0;
 
-    for (off, line) in lines(bytes) {
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let off = pos;
         line_no += 1;
+        // A raw flat message (every line of a raw Binance capture) is read straight from
+        // the chunk: the reader finds where it ends, so the line needs no separate search
+        // for its newline.
+        if bytes[pos] == b'{' {
+            if let Some((v, n)) = flat_buf.parse_prefix(&bytes[pos..]) {
+                let end = pos + n;
+                let next = match bytes.get(end) {
+                    None => Some(end),
+                    Some(b'\n') => Some(end + 1),
+                    Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => Some(end + 2),
+                    _ => None,
+                };
+                if let Some(next) = next {
+                    pos = next;
+                    st.counts.messages += 1;
+                    let ctx = Ctx {
+                        url: conn.url.as_deref(),
+                    };
+                    let mut one = OneTrade::default();
+                    if venue::binance::decode_flat(v, &ctx, &mut one).is_some() {
+                        st.take_one(one, &conn, false, off, line_no);
+                    } else {
+                        let mut buf = std::mem::take(&mut spare).recycle();
+                        let decoded = venue::decode(v, &ctx, &mut buf);
+                        st.take_decoded(decoded, &mut buf, &conn, false, off, line_no);
+                        spare = buf.recycle();
+                    }
+                    continue;
+                }
+            }
+        }
+        let line_end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        let line = &bytes[pos..line_end];
+        pos = line_end + 1;
         let (recv, payload) = match envelope::parse_line(line) {
             Err(e) => {
                 st.malformed(line_no, e.to_string());
@@ -443,39 +527,13 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         if let AnyVal::Flat(v) = msg {
             let mut one = OneTrade::default();
             if venue::binance::decode_flat(v, &ctx, &mut one).is_some() {
-                if let Some(reason) = one.skip {
-                    st.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
-                }
-                if let Some(mut t) = one.trade {
-                    if let Some(v) = s.venue_override {
-                        t.venue = v;
-                    }
-                    st.accept(&t, &conn, recv.is_some(), off, 0, line_no);
-                }
+                st.take_one(one, &conn, recv.is_some(), off, line_no);
                 continue;
             }
         }
         let mut buf = std::mem::take(&mut spare).recycle();
-        match decode_message(msg, &ctx, &mut buf) {
-            Err(e) => st.malformed(line_no, e.to_string()),
-            Ok(Decoded::NotMine) => {
-                st.counts
-                    .unrecognised
-                    .add(Cow::Borrowed("message of no known venue"), 1, line_no);
-            }
-            Ok(Decoded::Other { .. }) => st.counts.non_trade += 1,
-            Ok(Decoded::Trades { .. }) => {
-                for reason in buf.skips.drain(..) {
-                    st.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
-                }
-                for (i, t) in buf.trades.iter_mut().enumerate() {
-                    if let Some(v) = s.venue_override {
-                        t.venue = v;
-                    }
-                    st.accept(t, &conn, recv.is_some(), off, i, line_no);
-                }
-            }
-        }
+        let decoded = decode_message(msg, &ctx, &mut buf);
+        st.take_decoded(decoded, &mut buf, &conn, recv.is_some(), off, line_no);
         spare = buf.recycle();
     }
     st.counts.lines = line_no;

@@ -218,6 +218,16 @@ impl Flat {
     /// Read `src` if it is a flat message; None otherwise (use the general reader).
     #[inline]
     pub fn parse<'a>(&'a mut self, src: &'a [u8]) -> Option<FlatVal<'a>> {
+        match self.parse_prefix(src) {
+            Some((v, n)) if n == src.len() => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Read a flat message at the start of `src` (which may go on past it); returns it and
+    /// the number of bytes it takes. The caller checks what follows.
+    #[inline]
+    pub fn parse_prefix<'a>(&'a mut self, src: &'a [u8]) -> Option<(FlatVal<'a>, usize)> {
         // Strings are checked as they are scanned (printable ASCII, no backslash), and every
         // other byte must be exact JSON structure, so an accepted message is ASCII.
         if src.len() >= u32::MAX as usize || src.first() != Some(&b'{') {
@@ -273,11 +283,14 @@ impl Flat {
         if f.wrapped {
             sc.eat(b"}")?;
         }
-        (sc.p == src.len()).then_some(FlatVal {
-            flat: f,
-            src,
-            at: At::Root,
-        })
+        Some((
+            FlatVal {
+                flat: f,
+                src,
+                at: At::Root,
+            },
+            sc.p,
+        ))
     }
 }
 
