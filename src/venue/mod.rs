@@ -17,6 +17,7 @@ use crate::trade::Trade;
 
 // One module per venue (keep sorted).
 pub mod binance;
+pub mod bitmex;
 
 /// What a decoder knows besides the message itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -86,6 +87,7 @@ pub fn decode<'a, J: JsonView<'a>>(
     // each decoder checks distinctive keys before claiming a message.
     let decoders: &[Decoder<'a, J>] = &[
         binance::decode, // keep first: the bulk of most captures
+        bitmex::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
