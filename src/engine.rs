@@ -38,6 +38,7 @@ use crate::json::Tape;
 use crate::report::Counts;
 use crate::time::{bucket_start, NS_PER_S};
 use crate::trade::{Trade, TradeId};
+use crate::venue::binance::FlatTrade;
 use crate::venue::{self, Ctx, Decoded, Out};
 
 /// How far before the start of its recording a trade may be and still count as observed
@@ -287,15 +288,24 @@ impl ChunkState<'_> {
 
     /// The outcome of the single-trade fast path.
     #[inline]
-    fn take_one(&mut self, one: OneTrade, conn: &Conn, recv_known: bool, off: usize, line_no: u64) {
-        if let Some(reason) = one.skip {
-            self.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
-        }
-        if let Some(mut t) = one.trade {
-            if let Some(v) = self.s.venue_override {
-                t.venue = v;
+    fn take_one(
+        &mut self,
+        one: FlatTrade,
+        conn: &Conn,
+        recv_known: bool,
+        off: usize,
+        line_no: u64,
+    ) {
+        match one {
+            FlatTrade::Skipped { reason, .. } => {
+                self.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
             }
-            self.accept(&t, conn, recv_known, off, 0, line_no);
+            FlatTrade::Trade(mut t) => {
+                if let Some(v) = self.s.venue_override {
+                    t.venue = v;
+                }
+                self.accept(&t, conn, recv_known, off, 0, line_no);
+            }
         }
     }
 
@@ -389,23 +399,6 @@ impl ChunkState<'_> {
     }
 }
 
-/// Where the flat fast path puts the (single) trade of a message.
-#[derive(Default)]
-struct OneTrade<'a> {
-    trade: Option<Trade<'a>>,
-    skip: Option<&'static str>,
-}
-
-impl<'a> Out<'a> for OneTrade<'a> {
-    fn trade(&mut self, t: Trade<'a>) {
-        debug_assert!(self.trade.is_none(), "the flat fast path yields one trade");
-        self.trade = Some(t);
-    }
-    fn skip(&mut self, reason: &'static str) {
-        self.skip = Some(reason);
-    }
-}
-
 /// Decode one chunk into partial bars.
 fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
     let mut tape = Tape::new();
@@ -449,8 +442,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                     let ctx = Ctx {
                         url: conn.url.as_deref(),
                     };
-                    let mut one = OneTrade::default();
-                    if venue::binance::decode_flat(v, &ctx, &mut one).is_some() {
+                    if let Some(one) = venue::binance::read_flat(v, &ctx) {
                         st.take_one(one, &conn, false, off, line_no);
                     } else {
                         let mut buf = std::mem::take(&mut spare).recycle();
@@ -525,8 +517,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         };
         // The fast path: one Binance trade, without buffering.
         if let AnyVal::Flat(v) = msg {
-            let mut one = OneTrade::default();
-            if venue::binance::decode_flat(v, &ctx, &mut one).is_some() {
+            if let Some(one) = venue::binance::read_flat(v, &ctx) {
                 st.take_one(one, &conn, recv.is_some(), off, line_no);
                 continue;
             }

@@ -824,7 +824,7 @@ fn truncated_compressed_input_is_an_error_and_others_are_still_written() {
 fn messages_of_other_venues_are_unrecognised() {
     let data = format!(
         "{}\n{}\n",
-        r#"{"type":"match","trade_id":1568268,"side":"sell","size":"450","price":"0.791","product_id":"SKL-USD","time":"2021-04-17T16:43:37.121358Z"}"#,
+        r#"{"exchange":"nowhere","kind":"fill","px":"0.791","qty":"450","at":"2021-04-17T16:43:37.121358Z"}"#,
         trade_at("BTCUSDT", 1, "1.00000000", 1_718_841_600_000)
     );
     let out = aggregate_stdin(&["--strict", "-o", "-", "-"], data.into_bytes());

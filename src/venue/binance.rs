@@ -155,8 +155,35 @@ pub fn decode<'a, J: JsonView<'a>>(
 /// table of one-character keys directly. It handles only well-formed `trade`/`aggTrade`
 /// events and returns None for anything else, which [`decode`] then reads; where it
 /// answers, it answers exactly as [`decode`] does (a differential test checks this).
+/// What the flat fast path makes of a message it handles.
+pub enum FlatTrade<'a> {
+    Trade(Trade<'a>),
+    Skipped {
+        venue: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// [`read_flat`] through the [`Out`] interface of the other decoders.
 #[inline]
 pub fn decode_flat<'a>(msg: FlatVal<'a>, ctx: &Ctx, out: &mut dyn Out<'a>) -> Option<Decoded<'a>> {
+    match read_flat(msg, ctx)? {
+        FlatTrade::Trade(t) => {
+            let venue = t.venue;
+            out.trade(t);
+            Some(Decoded::Trades { venue })
+        }
+        FlatTrade::Skipped { venue, reason } => {
+            out.skip(reason);
+            Some(Decoded::Trades { venue })
+        }
+    }
+}
+
+/// The trade of a flat Binance event, returned by value (no buffer, no dynamic call): the
+/// engine's hot path. Same answers as [`decode`] where it answers (see [`decode_flat`]).
+#[inline]
+pub fn read_flat<'a>(msg: FlatVal<'a>, ctx: &Ctx) -> Option<FlatTrade<'a>> {
     let text = |k: u8| msg.event_field(k);
     let (e, Kind::String) = text(b'e')? else {
         return None;
@@ -218,12 +245,14 @@ pub fn decode_flat<'a>(msg: FlatVal<'a>, ctx: &Ctx, out: &mut dyn Out<'a>) -> Op
     if what == TRADE {
         if let Some(x) = text(b'X') {
             if x != ("MARKET", Kind::String) {
-                out.skip("binance futures trade with X other than MARKET");
-                return Some(Decoded::Trades { venue });
+                return Some(FlatTrade::Skipped {
+                    venue,
+                    reason: "binance futures trade with X other than MARKET",
+                });
             }
         }
     }
-    out.trade(Trade {
+    Some(FlatTrade::Trade(Trade {
         venue,
         stream: if what == TRADE { 0 } else { 1 },
         symbol: Cow::Borrowed(symbol),
@@ -234,8 +263,7 @@ pub fn decode_flat<'a>(msg: FlatVal<'a>, ctx: &Ctx, out: &mut dyn Out<'a>) -> Op
         id,
         id_ordered: true,
         history: false,
-    });
-    Some(Decoded::Trades { venue })
+    }))
 }
 
 /// Display name of a Binance stream rank.

@@ -2,8 +2,10 @@
 //! the `matches` channel's `match` and `last_match` messages (`match` also comes on the
 //! `full` channel, same shape). Venue name `coinbase`.
 //!
-//! - Recognised by `type` = `match` / `last_match` together with `product_id` (or a Coinbase
-//!   connection URL); other Coinbase types (`ticker`, `l2update`, `snapshot`,
+//! - Recognised by `type` = `match` / `last_match` together with `product_id`,
+//!   `maker_order_id` and `taker_order_id` (every real match carries all three), or by the
+//!   `type` alone on a Coinbase connection URL; without the URL a `match` lacking the order
+//!   ids is not claimed ([`Decoded::NotMine`]). Other Coinbase types (`ticker`, `l2update`, `snapshot`,
 //!   `subscriptions`, `heartbeat`, the `full` channel's order messages, ...) are
 //!   [`Decoded::Other`]. `ticker` repeats each match, so it is never counted as a trade.
 //! - `side` is the **maker's** side: `side: "sell"` means the taker bought. A missing or
@@ -12,8 +14,6 @@
 //! - `trade_id` is an integer that increases per product, so ids order trades of one instant.
 //! - `last_match` is sent once per product on subscribing and describes the last trade
 //!   *before* the subscription: it is history (left out unless `--keep-pre-capture`).
-
-use std::borrow::Cow;
 
 use super::{need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
@@ -62,7 +62,7 @@ pub fn decode<'a, J: JsonView<'a>>(
     if msg.kind() != Kind::Object {
         return Ok(Decoded::NotMine);
     }
-    let [ty, product, trade_id, side, size, price, t, channels] = msg.fields([
+    let [ty, product, trade_id, side, size, price, t, channels, maker, taker] = msg.fields([
         "type",
         "product_id",
         "trade_id",
@@ -71,21 +71,23 @@ pub fn decode<'a, J: JsonView<'a>>(
         "price",
         "time",
         "channels",
+        "maker_order_id",
+        "taker_order_id",
     ]);
     let Some(kind) = ty.and_then(|v| v.str()) else {
         return Ok(Decoded::NotMine);
     };
-    let ours = product.is_some() || url_is_coinbase(ctx.url);
+    let coinbase_url = url_is_coinbase(ctx.url);
+    let ours = product.is_some() || coinbase_url;
+    let match_ours = coinbase_url || (product.is_some() && maker.is_some() && taker.is_some());
     let (what, history) = match kind.as_ref() {
-        "match" if ours => (MATCH, false),
-        "last_match" if ours => (LAST_MATCH, true),
+        "match" if match_ours => (MATCH, false),
+        "last_match" if match_ours => (LAST_MATCH, true),
         k if NON_TRADE.contains(&k)
-            && (ours || (k == "subscriptions" && channels.is_some_and(|c| c.kind() == Kind::Array))) =>
+            && (ours
+                || (k == "subscriptions" && channels.is_some_and(|c| c.kind() == Kind::Array))) =>
         {
-            return Ok(Decoded::Other {
-                venue: VENUE,
-                kind,
-            });
+            return Ok(Decoded::Other { venue: VENUE, kind });
         }
         _ => return Ok(Decoded::NotMine),
     };
@@ -94,8 +96,8 @@ pub fn decode<'a, J: JsonView<'a>>(
     let price = positive_decimal(price, what, "price")?;
     let size = positive_decimal(size, what, "size")?;
     let time_text = string(t, what, "time")?;
-    let time = time::parse_iso(&time_text)
-        .map_err(|e| DecodeError::new(what, "time", e.to_string()))?;
+    let time =
+        time::parse_iso(&time_text).map_err(|e| DecodeError::new(what, "time", e.to_string()))?;
     let id_val = need(trade_id, what, "trade_id")?;
     let id = match id_val.kind() {
         Kind::Number | Kind::String => TradeId::from_text(id_val.text().unwrap_or_default()),
@@ -130,6 +132,7 @@ mod tests {
     use super::*;
     use crate::decimal::Decimal;
     use crate::json::{parse_reference, Tape};
+    use std::borrow::Cow;
 
     #[derive(Default)]
     struct Collect {
@@ -179,7 +182,11 @@ mod tests {
         let mut flat = crate::flatjson::Flat::new();
         if let Some(v) = flat.parse(line.as_bytes()) {
             let mut c = Collect::default();
-            assert_eq!(decode(v, &ctx, &mut c).map(owned), r1, "flat view on {line}");
+            assert_eq!(
+                decode(v, &ctx, &mut c).map(owned),
+                r1,
+                "flat view on {line}"
+            );
             assert_eq!(c.trades, fast.trades);
         }
         (r1, fast)
@@ -213,7 +220,7 @@ mod tests {
 
     #[test]
     fn maker_buy_is_taker_sell_and_unknown_side() {
-        let line = r#"{"type":"match","trade_id":280232,"side":"buy","size":"985","price":"0.00001305","product_id":"SKL-BTC","time":"2021-04-17T16:43:37.089723Z"}"#;
+        let line = r#"{"type":"match","trade_id":280232,"maker_order_id":"a","taker_order_id":"b","side":"buy","size":"985","price":"0.00001305","product_id":"SKL-BTC","time":"2021-04-17T16:43:37.089723Z"}"#;
         let (_, c) = both(line, None);
         assert_eq!(c.trades[0].side, Side::Sell);
         assert_eq!(c.trades[0].price, Decimal::parse("0.00001305").unwrap());
@@ -288,6 +295,8 @@ mod tests {
             r#"{"channel":"trade","type":"snapshot","data":[{"symbol":"BTC/USD","price":1,"qty":1}]}"#,
             r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[]}"#,
             r#"{"type":"match","price":"1"}"#,
+            // Without the order ids (and no Coinbase URL) a match is not clearly Coinbase's.
+            r#"{"type":"match","trade_id":1568268,"side":"sell","size":"450","price":"0.791","product_id":"SKL-USD","time":"2021-04-17T16:43:37.121358Z"}"#,
             r#"[1,2]"#,
         ] {
             let (r, c) = both(line, None);
@@ -298,13 +307,29 @@ mod tests {
 
     #[test]
     fn broken_matches_are_errors_naming_the_field() {
-        let good = r#"{"type":"match","trade_id":7,"side":"sell","size":"450","price":"0.791","product_id":"SKL-USD","time":"2021-04-17T16:43:37.121358Z"}"#;
+        let good = r#"{"type":"match","trade_id":7,"maker_order_id":"a","taker_order_id":"b","side":"sell","size":"450","price":"0.791","product_id":"SKL-USD","time":"2021-04-17T16:43:37.121358Z"}"#;
         for (from, to, msg) in [
-            (r#""price":"0.791""#, r#""price":"-1""#, "coinbase match: `price` negative number"),
+            (
+                r#""price":"0.791""#,
+                r#""price":"-1""#,
+                "coinbase match: `price` negative number",
+            ),
             (r#""size":"450","#, "", "coinbase match: `size` is missing"),
-            (r#""trade_id":7"#, r#""trade_id":"ab""#, "coinbase match: `trade_id` is not an integer id"),
-            (r#""trade_id":7,"#, "", "coinbase match: `trade_id` is missing"),
-            (r#""time":"2021-04-17T16:43:37.121358Z""#, r#""time":1"#, "coinbase match: `time` is not a string"),
+            (
+                r#""trade_id":7"#,
+                r#""trade_id":"ab""#,
+                "coinbase match: `trade_id` is not an integer id",
+            ),
+            (
+                r#""trade_id":7,"#,
+                "",
+                "coinbase match: `trade_id` is missing",
+            ),
+            (
+                r#""time":"2021-04-17T16:43:37.121358Z""#,
+                r#""time":1"#,
+                "coinbase match: `time` is not a string",
+            ),
         ] {
             let line = good.replace(from, to);
             assert_ne!(line, good);
@@ -313,7 +338,10 @@ mod tests {
             assert!(c.trades.is_empty());
         }
         let (r, _) = both(&good.replace("2021-04-17T", "2021-04-17X"), None);
-        assert!(r.unwrap_err().to_string().starts_with("coinbase match: `time` "));
+        assert!(r
+            .unwrap_err()
+            .to_string()
+            .starts_with("coinbase match: `time` "));
         // With a Coinbase URL, a match without product_id is ours and broken.
         let (r, _) = both(r#"{"type":"match","price":"1"}"#, URL);
         assert_eq!(

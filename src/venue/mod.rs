@@ -18,6 +18,7 @@ use crate::trade::Trade;
 // One module per venue (keep sorted).
 pub mod binance;
 pub mod bitmex;
+pub mod coinbase;
 
 /// What a decoder knows besides the message itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -87,6 +88,7 @@ pub fn decode<'a, J: JsonView<'a>>(
     // each decoder checks distinctive keys before claiming a message.
     let decoders: &[Decoder<'a, J>] = &[
         binance::decode, // keep first: the bulk of most captures
+        coinbase::decode,
         bitmex::decode,
     ];
     for decoder in decoders {
