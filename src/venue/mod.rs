@@ -18,6 +18,7 @@ use crate::trade::Trade;
 // One module per venue (keep sorted).
 pub mod binance;
 pub mod bitmex;
+pub mod bitstamp;
 pub mod coinbase;
 
 /// What a decoder knows besides the message itself.
@@ -90,6 +91,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         binance::decode, // keep first: the bulk of most captures
         coinbase::decode,
         bitmex::decode,
+        bitstamp::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
