@@ -20,6 +20,7 @@ pub mod binance;
 pub mod bitmex;
 pub mod bitstamp;
 pub mod coinbase;
+pub mod okx;
 
 /// What a decoder knows besides the message itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -89,6 +90,7 @@ pub fn decode<'a, J: JsonView<'a>>(
     // each decoder checks distinctive keys before claiming a message.
     let decoders: &[Decoder<'a, J>] = &[
         binance::decode, // keep first: the bulk of most captures
+        okx::decode,
         coinbase::decode,
         bitmex::decode,
         bitstamp::decode,
