@@ -20,6 +20,7 @@ pub mod binance;
 pub mod bitmex;
 pub mod bitstamp;
 pub mod coinbase;
+pub mod kraken_futures;
 pub mod okx;
 
 /// What a decoder knows besides the message itself.
@@ -94,6 +95,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         coinbase::decode,
         bitmex::decode,
         bitstamp::decode,
+        kraken_futures::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
