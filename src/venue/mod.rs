@@ -19,6 +19,7 @@ use crate::trade::Trade;
 pub mod binance;
 pub mod bitmex;
 pub mod bitstamp;
+pub mod bybit;
 pub mod coinbase;
 pub mod kraken_futures;
 pub mod okx;
@@ -91,6 +92,7 @@ pub fn decode<'a, J: JsonView<'a>>(
     // each decoder checks distinctive keys before claiming a message.
     let decoders: &[Decoder<'a, J>] = &[
         binance::decode, // keep first: the bulk of most captures
+        bybit::decode,
         okx::decode,
         coinbase::decode,
         bitmex::decode,
