@@ -21,6 +21,7 @@ pub mod bitmex;
 pub mod bitstamp;
 pub mod bybit;
 pub mod coinbase;
+pub mod kraken;
 pub mod kraken_futures;
 pub mod okx;
 
@@ -98,6 +99,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitmex::decode,
         bitstamp::decode,
         kraken_futures::decode,
+        kraken::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
