@@ -21,6 +21,7 @@ pub mod bitmex;
 pub mod bitstamp;
 pub mod bybit;
 pub mod coinbase;
+pub mod gateio;
 pub mod kraken;
 pub mod kraken_futures;
 pub mod okx;
@@ -100,6 +101,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitstamp::decode,
         kraken_futures::decode,
         kraken::decode,
+        gateio::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
