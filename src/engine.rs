@@ -419,6 +419,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
     let mut conn = job.assumed.clone();
     let mut segments = vec![(0u32, conn.clone())];
     let mut line_no: u64 = 0;
+    let mut frame_buf: Vec<u8> = Vec::new();
 
     let mut pos = 0usize;
     while pos < bytes.len() {
@@ -487,6 +488,18 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
             Ok(Line::Message { recv, payload, .. }) => (recv, payload),
         };
         st.counts.messages += 1;
+        // A binary frame (Huobi's gzip, Upbit's JSON) recorded as a Python bytes literal.
+        let payload = if envelope::is_binary_frame(payload) {
+            match envelope::read_binary_frame(payload, &mut frame_buf) {
+                Ok(()) => &frame_buf[..],
+                Err(e) => {
+                    st.malformed(line_no, e.to_string());
+                    continue;
+                }
+            }
+        } else {
+            payload
+        };
         // Flat event messages (all of Binance's) take the fast reader; anything else the tape.
         let root = match read_message(payload, &mut flat_buf, &mut tape) {
             Ok(r) => r,
@@ -1094,6 +1107,7 @@ impl<'s> Engine<'s> {
         let bytes = chunk.bytes.as_slice();
         let mut tape = Tape::new();
         let mut flat = Flat::new();
+        let mut frame_buf: Vec<u8> = Vec::new();
         let mut added = 0u64;
         let mut dups = 0u64;
         let mut overflowed = 0u64;
@@ -1109,6 +1123,14 @@ impl<'s> Engine<'s> {
                 &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
             let Ok(Line::Message { payload, .. }) = envelope::parse_line(&bytes[off..end]) else {
                 continue;
+            };
+            let payload = if envelope::is_binary_frame(payload) {
+                match envelope::read_binary_frame(payload, &mut frame_buf) {
+                    Ok(()) => &frame_buf[..],
+                    Err(_) => continue,
+                }
+            } else {
+                payload
             };
             let Ok(root) = read_message(payload, &mut flat, &mut tape) else {
                 continue;

@@ -247,3 +247,132 @@ mod tests {
         assert!(unwrap_json(v).is_none());
     }
 }
+
+/// Largest decompressed size of one binary frame: a bound against gzip bombs.
+pub const MAX_FRAME_BYTES: usize = 16 << 20;
+
+/// Why a binary frame could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    BadLiteral,
+    BadGzip,
+    TooLarge,
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FrameError::BadLiteral => "binary frame: not a valid bytes literal",
+            FrameError::BadGzip => "binary frame: corrupt gzip data",
+            FrameError::TooLarge => "binary frame: larger than 16 MiB when decompressed",
+        })
+    }
+}
+
+/// Whether a received payload is a cryptofeed binary frame: Python's `repr` of bytes,
+/// `b'…'` or `b"…"`.
+#[inline]
+pub fn is_binary_frame(payload: &[u8]) -> bool {
+    payload.len() >= 3
+        && payload[0] == b'b'
+        && matches!(payload[1], b'\'' | b'"')
+        && payload[payload.len() - 1] == payload[1]
+}
+
+/// The bytes of a binary frame (see [`is_binary_frame`]) in `out`: the literal's escapes
+/// (`\\`, `\'`, `\"`, `\t`, `\n`, `\r`, `\xNN`) undone, and a gzip-compressed frame (Huobi
+/// sends gzip) decompressed.
+pub fn read_binary_frame(payload: &[u8], out: &mut Vec<u8>) -> Result<(), FrameError> {
+    let quote = payload[1];
+    let body = &payload[2..payload.len() - 1];
+    let mut raw = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        let c = body[i];
+        if c == quote {
+            return Err(FrameError::BadLiteral);
+        }
+        if c != b'\\' {
+            raw.push(c);
+            i += 1;
+            continue;
+        }
+        let Some(&e) = body.get(i + 1) else {
+            return Err(FrameError::BadLiteral);
+        };
+        i += 2;
+        raw.push(match e {
+            b'\\' => b'\\',
+            b'\'' => b'\'',
+            b'"' => b'"',
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b'x' => {
+                let hex = body.get(i..i + 2).ok_or(FrameError::BadLiteral)?;
+                let s = std::str::from_utf8(hex).map_err(|_| FrameError::BadLiteral)?;
+                i += 2;
+                u8::from_str_radix(s, 16).map_err(|_| FrameError::BadLiteral)?
+            }
+            _ => return Err(FrameError::BadLiteral),
+        });
+    }
+    out.clear();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        use std::io::Read;
+        let mut d = flate2::read::MultiGzDecoder::new(&raw[..]).take(MAX_FRAME_BYTES as u64 + 1);
+        d.read_to_end(out).map_err(|_| FrameError::BadGzip)?;
+        if out.len() > MAX_FRAME_BYTES {
+            return Err(FrameError::TooLarge);
+        }
+    } else {
+        *out = raw;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod frame_tests {
+    use super::*;
+
+    #[test]
+    fn python_bytes_literals() {
+        let mut out = Vec::new();
+        assert!(is_binary_frame(br#"b'{"a":1}'"#));
+        assert!(!is_binary_frame(br#"{"a":1}"#));
+        read_binary_frame(br#"b'{"ty":"trade","x":"a\'b\\c\n\x01"}'"#, &mut out).unwrap();
+        assert_eq!(out, b"{\"ty\":\"trade\",\"x\":\"a'b\\c\n\x01\"}");
+        assert_eq!(
+            read_binary_frame(br#"b'\q'"#, &mut out),
+            Err(FrameError::BadLiteral)
+        );
+        assert_eq!(
+            read_binary_frame(br#"b'\x4'"#, &mut out),
+            Err(FrameError::BadLiteral)
+        );
+        assert_eq!(
+            read_binary_frame(br#"b'a'b'"#, &mut out),
+            Err(FrameError::BadLiteral)
+        );
+    }
+
+    #[test]
+    fn gzip_frames_are_decompressed() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(br#"{"ch":"market.btcusdt.trade.detail"}"#)
+            .unwrap();
+        let gz = enc.finish().unwrap();
+        let mut lit = b"b'".to_vec();
+        for b in &gz {
+            lit.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+        }
+        lit.push(b'\'');
+        let mut out = Vec::new();
+        read_binary_frame(&lit, &mut out).unwrap();
+        assert_eq!(out, br#"{"ch":"market.btcusdt.trade.detail"}"#);
+        // Cut short: corrupt.
+        let cut = [&lit[..lit.len() - 21], b"'"].concat();
+        assert_eq!(read_binary_frame(&cut, &mut out), Err(FrameError::BadGzip));
+    }
+}

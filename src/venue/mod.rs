@@ -21,6 +21,7 @@ pub mod bitmex;
 pub mod bitstamp;
 pub mod bybit;
 pub mod coinbase;
+pub mod huobi;
 pub mod gateio;
 pub mod kraken;
 pub mod kraken_futures;
@@ -100,6 +101,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitmex::decode,
         bitstamp::decode,
         kraken_futures::decode,
+        huobi::decode,
         kraken::decode,
         gateio::decode,
     ];
