@@ -21,8 +21,9 @@ pub mod bitmex;
 pub mod bitstamp;
 pub mod bybit;
 pub mod coinbase;
-pub mod huobi;
+pub mod deribit;
 pub mod gateio;
+pub mod huobi;
 pub mod kraken;
 pub mod kraken_futures;
 pub mod okx;
@@ -104,6 +105,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         huobi::decode,
         kraken::decode,
         gateio::decode,
+        deribit::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
