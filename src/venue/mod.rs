@@ -27,6 +27,7 @@ pub mod huobi;
 pub mod kraken;
 pub mod kraken_futures;
 pub mod okx;
+pub mod upbit;
 
 /// What a decoder knows besides the message itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -103,6 +104,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitstamp::decode,
         kraken_futures::decode,
         huobi::decode,
+        upbit::decode,
         kraken::decode,
         gateio::decode,
         deribit::decode,
