@@ -24,6 +24,7 @@ pub mod coinbase;
 pub mod deribit;
 pub mod gateio;
 pub mod huobi;
+pub mod hyperliquid;
 pub mod kraken;
 pub mod kraken_futures;
 pub mod okx;
@@ -108,6 +109,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         kraken::decode,
         gateio::decode,
         deribit::decode,
+        hyperliquid::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
