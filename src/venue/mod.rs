@@ -23,6 +23,7 @@ pub mod bybit;
 pub mod coinbase;
 pub mod deribit;
 pub mod gateio;
+pub mod hitbtc;
 pub mod huobi;
 pub mod hyperliquid;
 pub mod kraken;
@@ -110,6 +111,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         gateio::decode,
         deribit::decode,
         hyperliquid::decode,
+        hitbtc::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
