@@ -23,6 +23,7 @@ pub mod bybit;
 pub mod coinbase;
 pub mod deribit;
 pub mod gateio;
+pub mod gemini;
 pub mod hitbtc;
 pub mod huobi;
 pub mod hyperliquid;
@@ -112,6 +113,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         deribit::decode,
         hyperliquid::decode,
         hitbtc::decode,
+        gemini::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
