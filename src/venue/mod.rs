@@ -30,6 +30,7 @@ pub mod hyperliquid;
 pub mod kraken;
 pub mod kraken_futures;
 pub mod okx;
+pub mod poloniex;
 pub mod upbit;
 
 /// What a decoder knows besides the message itself.
@@ -114,6 +115,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         hyperliquid::decode,
         hitbtc::decode,
         gemini::decode,
+        poloniex::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
