@@ -29,6 +29,7 @@ pub mod huobi;
 pub mod hyperliquid;
 pub mod kraken;
 pub mod kraken_futures;
+pub mod kucoin;
 pub mod okx;
 pub mod poloniex;
 pub mod upbit;
@@ -116,6 +117,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         hitbtc::decode,
         gemini::decode,
         poloniex::decode,
+        kucoin::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
