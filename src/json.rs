@@ -50,7 +50,8 @@ pub trait JsonView<'a>: Copy + Sized {
     }
     /// Element `i` of an array.
     fn at(self, i: usize) -> Option<Self>;
-    /// The members of an object in message order (empty for anything else).
+    /// The members of an object in message order (empty for anything else). The tape lists
+    /// a repeated key each time it occurs; serde_json's tree keeps it once, last value.
     fn members(self) -> Vec<(Cow<'a, str>, Self)>;
     /// A string's value, unescaped.
     fn str(self) -> Option<Cow<'a, str>>;
