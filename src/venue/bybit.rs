@@ -230,65 +230,8 @@ fn legacy_row<'a, J: JsonView<'a>>(row: J, venue: &'static str) -> Result<Trade<
 mod tests {
     use super::*;
     use crate::decimal::Decimal;
-    use crate::json::{parse_reference, Tape};
 
-    #[derive(Default)]
-    struct Collect {
-        trades: Vec<Trade<'static>>,
-        skips: Vec<&'static str>,
-    }
-    impl<'a> Out<'a> for Collect {
-        fn trade(&mut self, t: Trade<'a>) {
-            self.trades.push(Trade {
-                symbol: Cow::Owned(t.symbol.into_owned()),
-                id: t.id.into_owned(),
-                ..t
-            });
-        }
-        fn skip(&mut self, reason: &'static str) {
-            self.skips.push(reason);
-        }
-    }
-
-    fn owned(d: Decoded<'_>) -> Decoded<'static> {
-        match d {
-            Decoded::NotMine => Decoded::NotMine,
-            Decoded::Trades { venue } => Decoded::Trades { venue },
-            Decoded::Other { venue, kind } => Decoded::Other {
-                venue,
-                kind: Cow::Owned(kind.into_owned()),
-            },
-        }
-    }
-
-    /// Decode with the tape, serde_json and (where it reads the line) the flat view; all
-    /// must agree.
-    fn both(line: &str, url: Option<&str>) -> (Result<Decoded<'static>, DecodeError>, Collect) {
-        let ctx = Ctx { url };
-        let mut tape = Tape::new();
-        let mut fast = Collect::default();
-        let r1 = match tape.parse(line.as_bytes()) {
-            Ok(v) => decode(v, &ctx, &mut fast).map(owned),
-            Err(e) => panic!("bad test json {e}"),
-        };
-        let reference = parse_reference(line.as_bytes()).unwrap();
-        let mut slow = Collect::default();
-        let r2 = decode(&reference, &ctx, &mut slow).map(owned);
-        assert_eq!(r1, r2, "tape and serde disagree on {line}");
-        assert_eq!(fast.trades, slow.trades);
-        assert_eq!(fast.skips, slow.skips);
-        let mut flat = crate::flatjson::Flat::new();
-        if let Some(v) = flat.parse(line.as_bytes()) {
-            let mut c = Collect::default();
-            assert_eq!(
-                decode(v, &ctx, &mut c).map(owned),
-                r1,
-                "flat view on {line}"
-            );
-            assert_eq!(c.trades, fast.trades);
-        }
-        (r1, fast)
-    }
+    crate::venue::testkit::decoder_test_kit!();
 
     const LINEAR: Option<&str> = Some("wss://stream.bybit.com/realtime_public");
     const INVERSE: Option<&str> = Some("wss://stream.bybit.com/realtime");

@@ -15,6 +15,9 @@ use crate::json::{JsonView, Kind};
 use crate::time::{self, Unit};
 use crate::trade::Trade;
 
+#[cfg(test)]
+mod testkit;
+
 // One module per venue (keep sorted).
 pub mod binance;
 pub mod bitmex;
