@@ -20,6 +20,7 @@ mod testkit;
 
 // One module per venue (keep sorted).
 pub mod binance;
+pub mod bitflyer;
 pub mod bitmex;
 pub mod bitstamp;
 pub mod bybit;
@@ -121,6 +122,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         gemini::decode,
         poloniex::decode,
         kucoin::decode,
+        bitflyer::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
