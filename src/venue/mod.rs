@@ -21,6 +21,7 @@ mod testkit;
 // One module per venue (keep sorted).
 pub mod binance;
 pub mod bitflyer;
+pub mod bitget;
 pub mod bitmex;
 pub mod bitstamp;
 pub mod bybit;
@@ -123,6 +124,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         poloniex::decode,
         kucoin::decode,
         bitflyer::decode,
+        bitget::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
