@@ -19,6 +19,7 @@ use crate::trade::Trade;
 mod testkit;
 
 // One module per venue (keep sorted).
+pub mod ascendex;
 pub mod binance;
 pub mod bitflyer;
 pub mod bitget;
@@ -125,6 +126,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         kucoin::decode,
         bitflyer::decode,
         bitget::decode,
+        ascendex::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
