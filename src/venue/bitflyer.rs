@@ -140,51 +140,8 @@ fn execution<'a, J: JsonView<'a>>(
 mod tests {
     use super::*;
     use crate::decimal::Decimal;
-    use crate::json::{parse_reference, Tape};
 
-    #[derive(Default)]
-    struct Collect {
-        trades: Vec<Trade<'static>>,
-        skips: Vec<&'static str>,
-    }
-    impl<'a> Out<'a> for Collect {
-        fn trade(&mut self, t: Trade<'a>) {
-            self.trades.push(Trade {
-                symbol: Cow::Owned(t.symbol.into_owned()),
-                id: t.id.into_owned(),
-                ..t
-            });
-        }
-        fn skip(&mut self, reason: &'static str) {
-            self.skips.push(reason);
-        }
-    }
-
-    fn owned(d: Decoded<'_>) -> Decoded<'static> {
-        match d {
-            Decoded::NotMine => Decoded::NotMine,
-            Decoded::Trades { venue } => Decoded::Trades { venue },
-            Decoded::Other { venue, kind } => Decoded::Other {
-                venue,
-                kind: Cow::Owned(kind.into_owned()),
-            },
-        }
-    }
-
-    /// Decode with the tape and with serde_json; both must agree.
-    fn both(line: &str, url: Option<&str>) -> (Result<Decoded<'static>, DecodeError>, Collect) {
-        let ctx = Ctx { url };
-        let mut tape = Tape::new();
-        let mut fast = Collect::default();
-        let r1 = decode(tape.parse(line.as_bytes()).unwrap(), &ctx, &mut fast).map(owned);
-        let reference = parse_reference(line.as_bytes()).unwrap();
-        let mut slow = Collect::default();
-        let r2 = decode(&reference, &ctx, &mut slow).map(owned);
-        assert_eq!(r1, r2, "tape and serde disagree on {line}");
-        assert_eq!(fast.trades, slow.trades);
-        assert_eq!(fast.skips, slow.skips);
-        (r1, fast)
-    }
+    crate::venue::testkit::decoder_test_kit!();
 
     fn dec(s: &str) -> Decimal {
         Decimal::parse(s).unwrap()
