@@ -28,6 +28,7 @@ pub mod bitstamp;
 pub mod bybit;
 pub mod coinbase;
 pub mod deribit;
+pub mod dydx;
 pub mod gateio;
 pub mod gemini;
 pub mod hitbtc;
@@ -127,6 +128,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitflyer::decode,
         bitget::decode,
         ascendex::decode,
+        dydx::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
