@@ -20,8 +20,8 @@
 //!   instant keep capture order.
 //! - Not trades ([`Decoded::Other`]): acks with `event` (`subscribe`, `error`, ...; `kind` =
 //!   the event), and the other channels (`books`, `ticker`, `candle1m`, ...; `kind` = the
-//!   channel). `{"event":"error",…}` without `arg` and the `pong` text are claimed only on a
-//!   Bitget connection.
+//!   channel). Messages without `arg` (`{"event":"error","code":30001,…}`) are claimed only
+//!   on a Bitget connection (the `pong` reply to a text `ping` is not JSON).
 
 use super::{epoch, need, positive_decimal, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
