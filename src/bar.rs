@@ -97,6 +97,26 @@ impl PartialBar {
         Ok(())
     }
 
+    /// Take `n` copies of a trade out of the sums and the count. Only for copies of a trade
+    /// that stays in the bar at least once (so high, low, open and close keep their prices).
+    pub fn remove_copies(
+        &mut self,
+        price: Decimal,
+        size: Decimal,
+        side: Side,
+        n: u64,
+    ) -> Result<(), Overflow> {
+        for _ in 0..n {
+            self.volume = self.volume.checked_sub(size.to_sum())?;
+            self.quote_volume = self.quote_volume.checked_sub(price.product(size))?;
+            if side == Side::Buy {
+                self.buy_volume = self.buy_volume.checked_sub(size.to_sum())?;
+            }
+        }
+        self.trades = self.trades.checked_sub(n).ok_or(Overflow)?;
+        Ok(())
+    }
+
     /// The partial of the union of two disjoint sets of trades.
     pub fn merge(&mut self, o: &PartialBar) -> Result<(), Overflow> {
         let volume = self.volume.checked_add(o.volume)?;

@@ -400,6 +400,13 @@ impl U256 {
         Some(U256 { hi, lo })
     }
 
+    #[inline]
+    pub fn checked_sub(self, o: U256) -> Option<U256> {
+        let (lo, borrow) = self.lo.overflowing_sub(o.lo);
+        let hi = self.hi.checked_sub(o.hi)?.checked_sub(borrow as u128)?;
+        Some(U256 { hi, lo })
+    }
+
     /// `self × m` for a small multiplier (a power of ten).
     pub fn checked_mul_u128(self, m: u128) -> Option<U256> {
         let lo = U256::mul_u128(self.lo, m);
@@ -508,6 +515,17 @@ impl Sum {
         let b = other.rescaled(s)?;
         Ok(Sum {
             value: a.value.checked_add(b.value).ok_or(Overflow)?,
+            scale: s,
+        })
+    }
+
+    /// `self - other`, exactly; an error if the result would be negative or out of range.
+    pub fn checked_sub(self, other: Sum) -> Result<Sum, Overflow> {
+        let s = self.scale.max(other.scale);
+        let a = self.rescaled(s)?;
+        let b = other.rescaled(s)?;
+        Ok(Sum {
+            value: a.value.checked_sub(b.value).ok_or(Overflow)?,
             scale: s,
         })
     }
@@ -701,5 +719,13 @@ mod tests {
             }
         }
         assert!(overflowed, "a 256-bit sum must report overflow, not wrap");
+        let x = p("10.5").to_sum();
+        assert_eq!(
+            x.checked_sub(p("0.25").to_sum()).unwrap().to_string(),
+            "10.25"
+        );
+        assert!(p("1").to_sum().checked_sub(p("1.5").to_sum()).is_err());
+        let wide = sq.checked_add(sq).unwrap();
+        assert_eq!(wide.checked_sub(sq).unwrap(), sq);
     }
 }

@@ -8,7 +8,62 @@
 
 use std::collections::HashSet;
 
-use crate::trade::TradeId;
+use crate::decimal::Decimal;
+use crate::trade::{Side, TradeId};
+
+/// What identifies a trade of a venue that sends no ids: its time, price, size and side.
+/// Two such trades in one recording are two trades; across recordings of the same feed, a
+/// content counts as many times as the recording that holds it most often.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ContentKey {
+    pub time: i64,
+    /// Normalised (trailing zeros removed), so `1.10` and `1.1` are one price.
+    pub price: (u128, u8),
+    pub size: (u128, u8),
+    pub side: Side,
+}
+
+impl ContentKey {
+    pub fn new(time: i64, price: Decimal, size: Decimal, side: Side) -> ContentKey {
+        let (p, q) = (price.normalized(), size.normalized());
+        ContentKey {
+            time,
+            price: (p.mant, p.scale),
+            size: (q.mant, q.scale),
+            side,
+        }
+    }
+}
+
+/// How often each content was seen per input, in one bucket.
+#[derive(Clone, Debug, Default)]
+pub struct ContentCounts {
+    map: std::collections::HashMap<ContentKey, Vec<(u32, u32)>>,
+}
+
+impl ContentCounts {
+    /// Record `n` more copies of `key` from `input`; returns how many of them are beyond the
+    /// largest count any input had before (the copies the bars keep).
+    pub fn add(&mut self, key: ContentKey, input: u32, n: u32) -> u32 {
+        let per = self.map.entry(key).or_default();
+        let max_before = per.iter().map(|&(_, c)| c).max().unwrap_or(0);
+        let mine = match per.iter_mut().find(|(i, _)| *i == input) {
+            Some((_, c)) => {
+                *c += n;
+                *c
+            }
+            None => {
+                per.push((input, n));
+                n
+            }
+        };
+        mine.saturating_sub(max_before).min(n)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
 
 /// The ids seen in one bucket.
 #[derive(Clone, Debug, Default)]
@@ -154,6 +209,28 @@ mod tests {
         assert_eq!(s.ranges(), 2);
         assert!(s.insert_num(2000));
         assert_eq!(s.ranges(), 1);
+    }
+
+    #[test]
+    fn content_counts_take_the_largest_recording() {
+        let k = ContentKey::new(
+            1,
+            Decimal::parse("1.10").unwrap(),
+            Decimal::parse("2").unwrap(),
+            Side::Buy,
+        );
+        let k2 = ContentKey::new(
+            1,
+            Decimal::parse("1.1").unwrap(),
+            Decimal::parse("2.0").unwrap(),
+            Side::Buy,
+        );
+        assert_eq!(k, k2);
+        let mut c = ContentCounts::default();
+        assert_eq!(c.add(k, 0, 2), 2); // two identical trades in one recording: both kept
+        assert_eq!(c.add(k, 1, 1), 0); // another recording holding one copy: nothing new
+        assert_eq!(c.add(k, 1, 2), 1); // it now holds three: one more than the largest (2)
+        assert_eq!(c.add(k, 0, 1), 0); // back to a tie at three
     }
 
     #[test]

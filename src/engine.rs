@@ -31,7 +31,7 @@ use crate::bar::{capture_order, OrderKey, PartialBar};
 use crate::capture::envelope::{self, Line};
 use crate::capture::{self, Chunk, Compression, Input, Opened};
 use crate::decimal::Decimal;
-use crate::dedup::IdSet;
+use crate::dedup::{ContentCounts, ContentKey, IdSet};
 use crate::flatjson::{read_message, AnyVal, Flat};
 use crate::fxhash::FxHasher;
 use crate::json::Tape;
@@ -159,6 +159,8 @@ struct Group {
     lines: Vec<u32>,
     /// Duplicates dropped inside the chunk.
     dups: u64,
+    /// Trades without ids, counted by content (see [`ContentCounts`]).
+    content: Option<FxMap<ContentKey, u32>>,
 }
 
 /// What a worker makes of one chunk.
@@ -394,6 +396,13 @@ impl ChunkState<'_> {
         }
         if g.lines.last() != Some(&(off as u32)) {
             g.lines.push(off as u32);
+        }
+        if t.id == TradeId::None {
+            let key = ContentKey::new(t.time, t.price, t.size, t.side);
+            *g.content
+                .get_or_insert_with(FxMap::default)
+                .entry(key)
+                .or_insert(0) += 1;
         }
         self.counts.trades += 1;
     }
@@ -655,6 +664,7 @@ fn group_for(
         ids: IdSet::new(),
         lines: Vec::new(),
         dups: 0,
+        content: None,
     });
     list.push(gi as u32);
     gi
@@ -666,6 +676,8 @@ fn group_for(
 struct OpenBucket {
     bar: PartialBar,
     ids: IdSet,
+    /// Trades without ids: how often each content was seen per input.
+    content: ContentCounts,
 }
 
 /// One stream of trades of one symbol at one venue: the unit bars are built for.
@@ -1060,10 +1072,11 @@ impl<'s> Engine<'s> {
                 None => false,
             };
             if !conflict {
-                let trades = g.bar.trades;
+                let mut trades = g.bar.trades;
                 let series = &mut self.series[si];
-                match series.open.get_mut(&g.bucket) {
-                    Some(ob) => {
+                let ob = match series.open.entry(g.bucket) {
+                    std::collections::btree_map::Entry::Occupied(e) => {
+                        let ob = e.into_mut();
                         if ob.bar.merge(&g.bar).is_err() {
                             return Err(Fatal(format!(
                                 "{}: exact sums of {} {} exceed 256 bits",
@@ -1071,15 +1084,32 @@ impl<'s> Engine<'s> {
                             )));
                         }
                         ob.ids.union(g.ids);
+                        ob
                     }
-                    None => {
-                        series.open.insert(
-                            g.bucket,
-                            OpenBucket {
-                                bar: g.bar,
-                                ids: g.ids,
-                            },
-                        );
+                    std::collections::btree_map::Entry::Vacant(e) => e.insert(OpenBucket {
+                        bar: g.bar,
+                        ids: g.ids,
+                        content: ContentCounts::default(),
+                    }),
+                };
+                // Id-less trades: across inputs, a content counts as often as the input that
+                // holds it most often; copies beyond that are duplicates.
+                if let Some(content) = g.content {
+                    let mut keys: Vec<(ContentKey, u32)> = content.into_iter().collect();
+                    keys.sort_unstable_by_key(|(k, _)| (k.time, k.price, k.size, k.side as u8));
+                    for (key, n) in keys {
+                        let kept = ob.content.add(key, i as u32, n);
+                        let excess = (n - kept) as u64;
+                        if excess > 0 {
+                            let price = Decimal::new(key.price.0, key.price.1);
+                            let size = Decimal::new(key.size.0, key.size.1);
+                            if ob.bar.remove_copies(price, size, key.side, excess).is_ok() {
+                                trades -= excess;
+                                let c = &mut self.inputs[i].counts;
+                                c.trades -= excess;
+                                c.duplicates += excess;
+                            }
+                        }
                     }
                 }
                 add_input_trades(series, i as u32, trades);
@@ -1162,6 +1192,16 @@ impl<'s> Engine<'s> {
                     continue;
                 }
                 if !ob.ids.insert(&t.id) {
+                    dups += 1;
+                    continue;
+                }
+                if t.id == TradeId::None
+                    && ob.content.add(
+                        ContentKey::new(t.time, t.price, t.size, t.side),
+                        i as u32,
+                        1,
+                    ) == 0
+                {
                     dups += 1;
                     continue;
                 }

@@ -15,7 +15,8 @@ pub enum Side {
 /// A trade id exactly as the venue gives it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TradeId<'a> {
-    /// The venue sends no id: such a trade is never dropped as a duplicate (see docs/bars.md).
+    /// The venue sends no id: duplicates across inputs are recognised by content (time,
+    /// price, size, side); within one input every copy counts (see docs/bars.md).
     None,
     /// An integer id (or a digit string without leading zeros) of up to 38 digits.
     Num(u128),

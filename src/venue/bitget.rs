@@ -15,9 +15,10 @@
 //!   `size` decimal strings (exact), `side` the **taker** side `buy`/`sell` (anything else is
 //!   [`Side::Unknown`]). The symbol is `arg.instId`, kept as sent.
 //! - Rows carry **no trade id**: trades are [`TradeId::None`] with `id_ordered: false`, so
-//!   the engine never drops one as a duplicate (two identical rows are two trades, and a
-//!   capture holding the same message twice counts its trades twice), and trades of one
-//!   instant keep capture order.
+//!   the engine deduplicates by content only across inputs (two identical rows of one
+//!   recording are two trades, and a capture holding the same message twice counts its
+//!   trades twice; the same trade in two recordings counts once), and trades of one instant
+//!   keep capture order.
 //! - Not trades ([`Decoded::Other`]): acks with `event` (`subscribe`, `error`, ...; `kind` =
 //!   the event), and the other channels (`books`, `ticker`, `candle1m`, ...; `kind` = the
 //!   channel). Messages without `arg` (`{"event":"error","code":30001,…}`) are claimed only

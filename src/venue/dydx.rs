@@ -14,9 +14,9 @@
 //!   with ms; `price` and `size` are decimal strings (exact); `side` is the **taker** side
 //!   `BUY`/`SELL` (anything else is [`Side::Unknown`]).
 //! - Trades carry **no trade id**: they are [`TradeId::None`] with `id_ordered: false`, so the
-//!   engine never drops one as a duplicate (identical fills of one message, which dYdX does
-//!   send, are all counted, as is a message captured twice), and trades of one instant keep
-//!   capture order.
+//!   engine deduplicates by content only across inputs (identical fills of one message, which
+//!   dYdX does send, are all counted, as is a message captured twice in one recording; the
+//!   same fill in two recordings counts once), and trades of one instant keep capture order.
 //! - Not trades ([`Decoded::Other`]): the other channels (`v3_orderbook`, `v3_markets`, ...;
 //!   `kind` = the channel), and `connected`, `error`, `subscribe` (`kind` = the type).
 

@@ -12,10 +12,11 @@
 //!   seconds as a string (`"1618678142.557535"`), read exactly, never through f64; side `b`/`s`
 //!   is the **taker's** (Kraken docs: "triggering order side"), anything else unknown. The
 //!   order type (`l`/`m`) and `misc` are ignored.
-//! - v1 trades have **no trade id** ([`TradeId::None`]): they are never dropped as duplicates
-//!   and, within one instant, keep capture order. Kraken's docs warn that timestamps are not
-//!   unique, so no content key is made up either. No v1 replay was observed (the first trade
-//!   of KRAKEN.ws.48.0 is 10 s after subscribing), so v1 trades are never history.
+//! - v1 trades have **no trade id** ([`TradeId::None`]): within one recording they are never
+//!   dropped as duplicates and, within one instant, keep capture order (Kraken's docs warn
+//!   that timestamps are not unique). Across recordings the engine's content rule applies.
+//!   No v1 replay was observed (the first trade of KRAKEN.ws.48.0 is 10 s after
+//!   subscribing), so v1 trades are never history.
 //! - **v2**: `{"channel":"trade","type":"snapshot"|"update","data":[{"symbol":"BTC/USD",
 //!   "side":"buy","price":0.5147,"qty":6423.46326,"ord_type":"limit","trade_id":4665846,
 //!   "timestamp":"2023-09-25T07:48:36.925533Z"}]}`. `type:"snapshot"` (sent on subscribing,
