@@ -122,63 +122,20 @@ pub fn decode<'a, J: JsonView<'a>>(
 mod tests {
     use super::*;
     use crate::decimal::Decimal;
-    use crate::json::{parse_reference, Tape};
 
-    #[derive(Default)]
-    struct Collect {
-        trades: Vec<Trade<'static>>,
-        skips: Vec<&'static str>,
-    }
-    impl<'a> Out<'a> for Collect {
-        fn trade(&mut self, t: Trade<'a>) {
-            self.trades.push(Trade {
-                symbol: Cow::Owned(t.symbol.into_owned()),
-                id: t.id.into_owned(),
-                ..t
-            });
-        }
-        fn skip(&mut self, reason: &'static str) {
-            self.skips.push(reason);
-        }
-    }
-
-    fn owned(d: Decoded<'_>) -> Decoded<'static> {
-        match d {
-            Decoded::NotMine => Decoded::NotMine,
-            Decoded::Trades { venue } => Decoded::Trades { venue },
-            Decoded::Other { venue, kind } => Decoded::Other {
-                venue,
-                kind: Cow::Owned(kind.into_owned()),
-            },
-        }
-    }
-
-    /// Decode with the tape and with serde_json; both must agree.
-    fn both_url(line: &str, url: Option<&str>) -> (Result<Decoded<'static>, DecodeError>, Collect) {
-        let ctx = Ctx { url };
-        let mut tape = Tape::new();
-        let mut fast = Collect::default();
-        let r1 = decode(tape.parse(line.as_bytes()).unwrap(), &ctx, &mut fast).map(owned);
-        let reference = parse_reference(line.as_bytes()).unwrap();
-        let mut slow = Collect::default();
-        let r2 = decode(&reference, &ctx, &mut slow).map(owned);
-        assert_eq!(r1, r2, "tape and serde disagree on {line}");
-        assert_eq!(fast.trades, slow.trades);
-        assert_eq!(fast.skips, slow.skips);
-        (r1, fast)
-    }
+    crate::venue::testkit::decoder_test_kit!();
 
     fn dec(s: &str) -> Decimal {
         Decimal::parse(s).unwrap()
     }
 
-    fn both(line: &str) -> (Result<Decoded<'static>, DecodeError>, Collect) {
-        both_url(line, None)
+    fn no_url(line: &str) -> (Result<Decoded<'static>, DecodeError>, Collect) {
+        both(line, None)
     }
 
     #[test]
     fn trade_every_field() {
-        let (r, c) = both(
+        let (r, c) = no_url(
             r#"{"data":{"id":216000506,"timestamp":"1641343721","amount":2.73248242,"amount_str":"2.73248242","price":3800.8,"price_str":"3800.80","type":1,"microtimestamp":"1641343721269000","buy_order_id":1443875826053121,"sell_order_id":1443875826118657},"channel":"live_trades_ethusd","event":"trade"}"#,
         );
         assert_eq!(r, Ok(Decoded::Trades { venue: "bitstamp" }));
@@ -195,7 +152,7 @@ mod tests {
         assert!(t.id_ordered);
         assert!(!t.history);
         // type 0 is a taker buy; the strings win over the numbers; microtimestamp over timestamp.
-        let (_, c) = both(
+        let (_, c) = no_url(
             r#"{"data":{"id":216000477,"timestamp":"1641343600","amount":0.0792,"amount_str":"0.07920000","price":3805.4,"price_str":"3805.44","type":0,"microtimestamp":"1641343699596001"},"channel":"live_trades_ethusd","event":"trade"}"#,
         );
         let t = &c.trades[0];
@@ -209,7 +166,7 @@ mod tests {
             )
         );
         // Without the strings and the microseconds, the numbers and the seconds.
-        let (_, c) = both(
+        let (_, c) = no_url(
             r#"{"data":{"id":5,"timestamp":"1641343600","amount":0.5,"price":3805.4,"type":2},"channel":"live_trades_btcusd","event":"trade"}"#,
         );
         let t = &c.trades[0];
@@ -249,7 +206,7 @@ mod tests {
                 "order_created",
             ),
         ] {
-            let (r, c) = both(line);
+            let (r, c) = no_url(line);
             assert_eq!(
                 r,
                 Ok(Decoded::Other {
@@ -271,7 +228,7 @@ mod tests {
             r#"{"event":"heartbeat"}"#,
             r#"{"table":"trade","action":"insert","data":[]}"#,
         ] {
-            let (r, c) = both(line);
+            let (r, c) = no_url(line);
             assert_eq!(r, Ok(Decoded::NotMine), "{line}");
             assert!(c.trades.is_empty());
         }
@@ -305,7 +262,7 @@ mod tests {
                 "bitstamp trade: `data` is missing",
             ),
         ] {
-            let (r, _) = both(line);
+            let (r, _) = no_url(line);
             assert_eq!(r.unwrap_err().to_string(), err, "{line}");
         }
     }

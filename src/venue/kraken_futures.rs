@@ -140,52 +140,9 @@ fn trade<'a, J: JsonView<'a>>(
 mod tests {
     use super::*;
     use crate::decimal::Decimal;
-    use crate::json::{parse_reference, Tape};
     use std::borrow::Cow;
 
-    #[derive(Default)]
-    struct Collect {
-        trades: Vec<Trade<'static>>,
-        skips: Vec<&'static str>,
-    }
-    impl<'a> Out<'a> for Collect {
-        fn trade(&mut self, t: Trade<'a>) {
-            self.trades.push(Trade {
-                symbol: Cow::Owned(t.symbol.into_owned()),
-                id: t.id.into_owned(),
-                ..t
-            });
-        }
-        fn skip(&mut self, reason: &'static str) {
-            self.skips.push(reason);
-        }
-    }
-
-    fn owned(d: Decoded<'_>) -> Decoded<'static> {
-        match d {
-            Decoded::NotMine => Decoded::NotMine,
-            Decoded::Trades { venue } => Decoded::Trades { venue },
-            Decoded::Other { venue, kind } => Decoded::Other {
-                venue,
-                kind: Cow::Owned(kind.into_owned()),
-            },
-        }
-    }
-
-    /// Decode with the tape and with serde_json; both must agree.
-    fn both_url(line: &str, url: Option<&str>) -> (Result<Decoded<'static>, DecodeError>, Collect) {
-        let ctx = Ctx { url };
-        let mut tape = Tape::new();
-        let mut fast = Collect::default();
-        let r1 = decode(tape.parse(line.as_bytes()).unwrap(), &ctx, &mut fast).map(owned);
-        let reference = parse_reference(line.as_bytes()).unwrap();
-        let mut slow = Collect::default();
-        let r2 = decode(&reference, &ctx, &mut slow).map(owned);
-        assert_eq!(r1, r2, "tape and serde disagree on {line}");
-        assert_eq!(fast.trades, slow.trades);
-        assert_eq!(fast.skips, slow.skips);
-        (r1, fast)
-    }
+    crate::venue::testkit::decoder_test_kit!();
 
     fn dec(s: &str) -> Decimal {
         Decimal::parse(s).unwrap()
@@ -195,7 +152,7 @@ mod tests {
 
     #[test]
     fn live_trade_every_field() {
-        let (r, c) = both_url(
+        let (r, c) = both(
             r#"{"feed":"trade","product_id":"PI_LTCUSD","uid":"e2429e31-8b9d-4195-900e-fd42be2dec89","side":"buy","type":"fill","seq":5956,"time":1626994929946,"qty":320.0,"price":119.44}"#,
             None,
         );
@@ -224,7 +181,7 @@ mod tests {
 
     #[test]
     fn snapshot_is_history() {
-        let (r, c) = both_url(
+        let (r, c) = both(
             r#"{"feed":"trade_snapshot","product_id":"FI_BCHUSD_210730","trades":[{"feed":"trade","product_id":"FI_BCHUSD_210730","uid":"8b3e7e72-950c-4c4e-8ab8-24aebcab80d2","side":"buy","type":"fill","seq":1487,"time":1626994887094,"qty":50.0,"price":439.2},{"feed":"trade","product_id":"FI_BCHUSD_210730","uid":"088686e3-bfdb-412f-8866-773f286d892e","side":"sell","type":"fill","seq":1486,"time":1626994880995,"qty":25760.0,"price":438.9}]}"#,
             URL,
         );
@@ -278,7 +235,7 @@ mod tests {
                 "heartbeat",
             ),
         ] {
-            let (r, c) = both_url(line, url);
+            let (r, c) = both(line, url);
             assert_eq!(
                 r,
                 Ok(Decoded::Other {
@@ -301,7 +258,7 @@ mod tests {
             r#"{"channel":"trade","type":"update","data":[]}"#,
             r#"{"table":"trade","action":"insert","data":[]}"#,
         ] {
-            let (r, c) = both_url(line, None);
+            let (r, c) = both(line, None);
             assert_eq!(r, Ok(Decoded::NotMine), "{line}");
             assert!(c.trades.is_empty());
         }
@@ -331,7 +288,7 @@ mod tests {
                 "kraken-futures trade: `product_id` is missing",
             ),
         ] {
-            let (r, _) = both_url(line, None);
+            let (r, _) = both(line, None);
             assert_eq!(r.unwrap_err().to_string(), err, "{line}");
         }
     }
