@@ -213,7 +213,6 @@ pub fn open(input: &Input, read_bytes: Arc<AtomicU64>) -> io::Result<(Compressio
                 let map = unsafe { Mmap::map(&file)? };
                 #[cfg(unix)]
                 let _ = map.advise(memmap2::Advice::Sequential);
-                read_bytes.fetch_add(0, Ordering::Relaxed);
                 return Ok((Compression::None, Opened::Mapped(Arc::new(map))));
             }
             (head, Box::new(file))
