@@ -152,6 +152,60 @@ impl Decimal {
         Decimal::parse_slow(s, int_end)
     }
 
+    /// The fast path of [`Decimal::parse`] on the content of a JSON string that starts at
+    /// `s[i]`: plain digits with an optional fraction, at most 19 digits in all, followed by
+    /// the closing quote. Returns the value and the position of that quote, or None for
+    /// anything else (the caller then reads the string and calls [`Decimal::parse`], which
+    /// gives the same value wherever this one answers).
+    #[inline(always)]
+    pub fn parse_quoted(s: &[u8], start: usize) -> Option<(Decimal, usize)> {
+        let mut i = start;
+        let mut mant: u64 = 0;
+        while let Some(&c) = s.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            mant = mant.wrapping_mul(10).wrapping_add(d as u64);
+            i += 1;
+        }
+        let int_digits = i - start;
+        if int_digits == 0 {
+            return None;
+        }
+        let mut frac = 0usize;
+        if s.get(i) == Some(&b'.') {
+            i += 1;
+            let f = i;
+            while let Some(v) = s.get(i..i + 8).and_then(eight_digits) {
+                mant = mant.wrapping_mul(100_000_000).wrapping_add(v);
+                i += 8;
+            }
+            while let Some(&c) = s.get(i) {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                mant = mant.wrapping_mul(10).wrapping_add(d as u64);
+                i += 1;
+            }
+            frac = i - f;
+            if frac == 0 {
+                return None;
+            }
+        }
+        if s.get(i) != Some(&b'"') || int_digits + frac > 19 || frac > MAX_SCALE as usize {
+            return None;
+        }
+        Some((
+            Decimal {
+                mant: mant as u128,
+                scale: frac as u8,
+            },
+            i,
+        ))
+    }
+
     /// Any length, exponents, leading zeros: still exact or refused.
     fn parse_slow(s: &[u8], int_end: usize) -> Result<Decimal, DecimalError> {
         // Collect all digits of the mantissa, and the count of fraction digits.
@@ -575,6 +629,58 @@ mod tests {
 
     fn p(s: &str) -> Decimal {
         Decimal::parse(s).unwrap()
+    }
+
+    /// `parse_quoted` answers only where `parse` answers, with the same mantissa and scale.
+    #[test]
+    fn parse_quoted_agrees_with_parse() {
+        let mut texts: Vec<String> = Vec::new();
+        for int in [
+            "",
+            "0",
+            "00",
+            "7",
+            "65999",
+            "1234567890123456789",
+            "12345678901234567890",
+        ] {
+            for frac in [
+                None,
+                Some(""),
+                Some("0"),
+                Some("5"),
+                Some("00604000"),
+                Some("123456789"),
+                Some("1234567890123456"),
+                Some("0000000000000000000000000000001"),
+            ] {
+                texts.push(match frac {
+                    None => int.to_string(),
+                    Some(f) => format!("{int}.{f}"),
+                });
+            }
+        }
+        texts.extend(
+            ["-1", "1e5", "1.5e3", " 1", "1 ", "+1", ".5", "1..5", "0x10"].map(String::from),
+        );
+        let mut answered = 0;
+        for t in &texts {
+            for tail in ["\"", "\",", "", "\"}"] {
+                let line = format!("{t}{tail}");
+                let Some((d, quote)) = Decimal::parse_quoted(line.as_bytes(), 0) else {
+                    continue;
+                };
+                answered += 1;
+                assert_eq!(quote, t.len(), "{line}");
+                let want = Decimal::parse(t).unwrap();
+                assert_eq!((d.mant, d.scale), (want.mant, want.scale), "{line}");
+            }
+        }
+        assert!(answered >= 30, "{answered}");
+        // Zero and one-past-the-limit shapes are left to `parse`.
+        assert!(Decimal::parse_quoted(b"12345678901234567890\"", 0).is_none());
+        assert!(Decimal::parse_quoted(b"1.\"", 0).is_none());
+        assert!(Decimal::parse_quoted(b"1.5", 0).is_none());
     }
 
     #[test]

@@ -408,6 +408,51 @@ impl ChunkState<'_> {
     }
 }
 
+/// The trades of one recorded line through the general path (envelope, binary frame, flat
+/// table or tape, every decoder), for re-reads; false when it holds no trades.
+fn decode_line<'a>(
+    line: &'a [u8],
+    conn: &Conn,
+    flat: &'a mut Flat,
+    tape: &'a mut Tape,
+    frame_buf: &'a mut Vec<u8>,
+    buf: &mut MessageBuf<'a>,
+) -> bool {
+    let Ok(Line::Message { payload, .. }) = envelope::parse_line(line) else {
+        return false;
+    };
+    let payload = if envelope::is_binary_frame(payload) {
+        match envelope::read_binary_frame(payload, frame_buf) {
+            Ok(()) => &frame_buf[..],
+            Err(_) => return false,
+        }
+    } else {
+        payload
+    };
+    let Ok(root) = read_message(payload, flat, tape) else {
+        return false;
+    };
+    let msg = match root {
+        AnyVal::Tape(_) => envelope::unwrap_json(root).map_or(root, |(m, _)| m),
+        AnyVal::Flat(_) => root,
+    };
+    let ctx = Ctx {
+        url: conn.url.as_deref(),
+    };
+    matches!(decode_message(msg, &ctx, buf), Ok(Decoded::Trades { .. }))
+}
+
+/// Where the next line starts if a message ending at `end` ends its line.
+#[inline(always)]
+fn line_after(bytes: &[u8], end: usize) -> Option<usize> {
+    match bytes.get(end) {
+        None => Some(end),
+        Some(b'\n') => Some(end + 1),
+        Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => Some(end + 2),
+        _ => None,
+    }
+}
+
 /// Decode one chunk into partial bars.
 fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
     let mut tape = Tape::new();
@@ -438,15 +483,18 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         // the chunk: the reader finds where it ends, so the line needs no separate search
         // for its newline.
         if bytes[pos] == b'{' {
+            // First the one-pass reader of Binance trades, then the table of any flat event.
+            let venue = venue::binance::venue_for_url(conn.url.as_deref());
+            if let Some((t, n)) = venue::binance::scan::read_trade(&bytes[pos..], venue) {
+                if let Some(next) = line_after(bytes, pos + n) {
+                    pos = next;
+                    st.counts.messages += 1;
+                    st.take_one(FlatTrade::Trade(t), &conn, false, off, line_no);
+                    continue;
+                }
+            }
             if let Some((v, n)) = flat_buf.parse_prefix(&bytes[pos..]) {
-                let end = pos + n;
-                let next = match bytes.get(end) {
-                    None => Some(end),
-                    Some(b'\n') => Some(end + 1),
-                    Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => Some(end + 2),
-                    _ => None,
-                };
-                if let Some(next) = next {
+                if let Some(next) = line_after(bytes, pos + n) {
                     pos = next;
                     st.counts.messages += 1;
                     let ctx = Ctx {
@@ -1151,33 +1199,17 @@ impl<'s> Engine<'s> {
             let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
             let conn =
                 &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
-            let Ok(Line::Message { payload, .. }) = envelope::parse_line(&bytes[off..end]) else {
-                continue;
-            };
-            let payload = if envelope::is_binary_frame(payload) {
-                match envelope::read_binary_frame(payload, &mut frame_buf) {
-                    Ok(()) => &frame_buf[..],
-                    Err(_) => continue,
-                }
-            } else {
-                payload
-            };
-            let Ok(root) = read_message(payload, &mut flat, &mut tape) else {
-                continue;
-            };
-            let msg = match root {
-                AnyVal::Tape(_) => envelope::unwrap_json(root).map_or(root, |(m, _)| m),
-                AnyVal::Flat(_) => root,
-            };
+            let line = &bytes[off..end];
             let mut buf = MessageBuf::default();
-            let ctx = Ctx {
-                url: conn.url.as_deref(),
-            };
-            if !matches!(
-                decode_message(msg, &ctx, &mut buf),
-                Ok(Decoded::Trades { .. })
-            ) {
-                continue;
+            // The one-pass Binance reader where it answers (as in `decode_chunk`).
+            let venue = venue::binance::venue_for_url(conn.url.as_deref());
+            match venue::binance::scan::read_trade(line, venue) {
+                Some((t, n)) if line_after(line, n).is_some() => buf.trades.push(t),
+                _ => {
+                    if !decode_line(line, conn, &mut flat, &mut tape, &mut frame_buf, &mut buf) {
+                        continue;
+                    }
+                }
             }
             for (k, mut t) in buf.trades.drain(..).enumerate() {
                 if let Some(v) = self.settings.venue_override {

@@ -15,16 +15,16 @@ use std::borrow::Cow;
 use crate::json::{JsonView, Kind};
 
 #[derive(Clone, Copy, Default)]
-struct Slot {
-    start: u32,
-    end: u32,
+pub(crate) struct Slot {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
     kind: u8,
     /// Numbers: the value of a non-negative integer of at most 19 digits, read during the
     /// scan (`NO_INT` otherwise), so decoders need not read the digits again.
-    int: u64,
+    pub(crate) int: u64,
 }
 
-const NO_INT: u64 = u64::MAX;
+pub(crate) const NO_INT: u64 = u64::MAX;
 
 const K_NONE: u8 = 0;
 const K_STR: u8 = 1;
@@ -77,14 +77,14 @@ const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
 /// Scanner over the bytes; every method returns None when the bytes leave the subset.
-struct Scan<'a> {
-    s: &'a [u8],
-    p: usize,
+pub(crate) struct Scan<'a> {
+    pub(crate) s: &'a [u8],
+    pub(crate) p: usize,
 }
 
 impl Scan<'_> {
     #[inline(always)]
-    fn eat(&mut self, lit: &[u8]) -> Option<()> {
+    pub(crate) fn eat(&mut self, lit: &[u8]) -> Option<()> {
         if self.s.get(self.p..self.p + lit.len())? == lit {
             self.p += lit.len();
             Some(())
@@ -97,7 +97,7 @@ impl Scan<'_> {
     /// the opening quote is already consumed. Returns its content span. Eight bytes at a
     /// time: find the closing quote and check the bytes before it.
     #[inline(always)]
-    fn string(&mut self) -> Option<Slot> {
+    pub(crate) fn string(&mut self) -> Option<Slot> {
         let start = self.p;
         let s = self.s;
         let mut p = start;
@@ -146,7 +146,7 @@ impl Scan<'_> {
 
     /// An integer: `-?(0|[1-9][0-9]*)`, not followed by a fraction or exponent.
     #[inline(always)]
-    fn integer(&mut self) -> Option<Slot> {
+    pub(crate) fn integer(&mut self) -> Option<Slot> {
         let s = self.s;
         let start = self.p;
         let mut p = start;

@@ -20,6 +20,8 @@ use crate::json::{JsonView, Kind};
 use crate::time::Unit;
 use crate::trade::{Side, Trade, TradeId};
 
+pub mod scan;
+
 /// Venue name from the connection URL's host.
 pub fn venue_for_url(url: Option<&str>) -> &'static str {
     let Some(url) = url else { return "binance" };
