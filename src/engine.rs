@@ -442,6 +442,12 @@ fn decode_line<'a>(
     matches!(decode_message(msg, &ctx, buf), Ok(Decoded::Trades { .. }))
 }
 
+/// A message read by the one-pass Binance reader, or by the general readers.
+enum Msg<'a> {
+    Trade(Trade<'a>),
+    Any(AnyVal<'a>),
+}
+
 /// Where the next line starts if a message ending at `end` ends its line.
 #[inline(always)]
 fn line_after(bytes: &[u8], end: usize) -> Option<usize> {
@@ -471,6 +477,8 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         last_bucket: i64::MIN,
     };
     let mut conn = job.assumed.clone();
+    // What a Binance trade on this connection is named (from its URL).
+    let mut binance_venue = venue::binance::venue_for_url(conn.url.as_deref());
     let mut segments = vec![(0u32, conn.clone())];
     let mut line_no: u64 = 0;
     let mut frame_buf: Vec<u8> = Vec::new();
@@ -484,8 +492,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         // for its newline.
         if bytes[pos] == b'{' {
             // First the one-pass reader of Binance trades, then the table of any flat event.
-            let venue = venue::binance::venue_for_url(conn.url.as_deref());
-            if let Some((t, n)) = venue::binance::scan::read_trade(&bytes[pos..], venue) {
+            if let Some((t, n)) = venue::binance::scan::read_trade(&bytes[pos..], binance_venue) {
                 if let Some(next) = line_after(bytes, pos + n) {
                     pos = next;
                     st.counts.messages += 1;
@@ -534,6 +541,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                     start: Some(time),
                     pending_start: false,
                 };
+                binance_venue = venue::binance::venue_for_url(conn.url.as_deref());
                 segments.push((off as u32, conn.clone()));
                 st.counts.recorder_lines += 1;
                 continue;
@@ -557,22 +565,28 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         } else {
             payload
         };
-        // Flat event messages (all of Binance's) take the fast reader; anything else the tape.
-        let root = match read_message(payload, &mut flat_buf, &mut tape) {
-            Ok(r) => r,
-            Err(e) => {
-                st.malformed(line_no, e.to_string());
-                continue;
+        // A Binance trade takes the one-pass reader (it is never a JSON wrapper), other flat
+        // event messages the flat reader, anything else the tape.
+        let (msg, recv) = match venue::binance::scan::read_trade(payload, binance_venue) {
+            Some((t, n)) if n == payload.len() => (Msg::Trade(t), recv),
+            _ => {
+                let root = match read_message(payload, &mut flat_buf, &mut tape) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        st.malformed(line_no, e.to_string());
+                        continue;
+                    }
+                };
+                // A flat message has no nested object, so it cannot be a JSON wrapper.
+                let wrapped = match root {
+                    AnyVal::Tape(_) => envelope::unwrap_json(root),
+                    AnyVal::Flat(_) => None,
+                };
+                match wrapped {
+                    Some((inner, r)) => (Msg::Any(inner), r.or(recv)),
+                    None => (Msg::Any(root), recv),
+                }
             }
-        };
-        // A flat message has no nested object, so it cannot be a JSON wrapper.
-        let wrapped = match root {
-            AnyVal::Tape(_) => envelope::unwrap_json(root),
-            AnyVal::Flat(_) => None,
-        };
-        let (msg, recv) = match wrapped {
-            Some((inner, r)) => (inner, r.or(recv)),
-            None => (root, recv),
         };
         if let Some(r) = recv {
             st.sample_time(r);
@@ -582,6 +596,13 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                 segments.push((off as u32, conn.clone()));
             }
         }
+        let msg = match msg {
+            Msg::Trade(t) => {
+                st.take_one(FlatTrade::Trade(t), &conn, recv.is_some(), off, line_no);
+                continue;
+            }
+            Msg::Any(m) => m,
+        };
         let ctx = Ctx {
             url: conn.url.as_deref(),
         };
