@@ -631,6 +631,20 @@ mod tests {
         Decimal::parse(s).unwrap()
     }
 
+    #[test]
+    fn digits_of_every_width() {
+        let mut buf = [0u8; 40];
+        let mut values = vec![0u128, 1, 9, 10, u64::MAX as u128, u64::MAX as u128 + 1, u128::MAX];
+        for k in 0..=38u32 {
+            let p = 10u128.pow(k);
+            values.extend([p, p - 1, p + 1, p * 3 + 7]);
+        }
+        values.push(10_000_000_000_000_000_000u128 * 10_000_000_000_000_000_000u128 + 5);
+        for v in values {
+            assert_eq!(u128_digits(v, &mut buf), v.to_string());
+        }
+    }
+
     /// `parse_quoted` answers only where `parse` answers, with the same mantissa and scale.
     #[test]
     fn parse_quoted_agrees_with_parse() {
