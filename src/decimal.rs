@@ -51,6 +51,16 @@ pub fn eight_digits(b: &[u8]) -> Option<u64> {
     Some(v.wrapping_mul(10_000).wrapping_add(v >> 32) & 0xFFFF_FFFF)
 }
 
+/// How many ASCII digits the eight bytes of `x` (first byte lowest) start with. A byte below
+/// `0` borrows from the bytes above it, but only above the first non-digit, which is always
+/// flagged.
+#[inline(always)]
+pub fn leading_digits(x: u64) -> u32 {
+    let v = x.wrapping_sub(0x3030_3030_3030_3030);
+    let bad = (v | v.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+    bad.trailing_zeros() / 8
+}
+
 /// A non-negative exact decimal: `mant / 10^scale`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Decimal {
@@ -632,9 +642,42 @@ mod tests {
     }
 
     #[test]
+    fn leading_digits_counts_the_digit_run() {
+        let bytes = b"0123456789/:\x00 .\"\xff-a";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let word: Vec<u8> = (0..8)
+                .map(|i| {
+                    let r = (x >> (i * 7)) as usize;
+                    // Mostly digits, so long runs are common.
+                    if r % 4 != 0 {
+                        b'0' + (r % 10) as u8
+                    } else {
+                        bytes[r % bytes.len()]
+                    }
+                })
+                .collect();
+            let want = word.iter().take_while(|b| b.is_ascii_digit()).count() as u32;
+            let got = leading_digits(u64::from_le_bytes(word[..].try_into().unwrap()));
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&word));
+        }
+    }
+
+    #[test]
     fn digits_of_every_width() {
         let mut buf = [0u8; 40];
-        let mut values = vec![0u128, 1, 9, 10, u64::MAX as u128, u64::MAX as u128 + 1, u128::MAX];
+        let mut values = vec![
+            0u128,
+            1,
+            9,
+            10,
+            u64::MAX as u128,
+            u64::MAX as u128 + 1,
+            u128::MAX,
+        ];
         for k in 0..=38u32 {
             let p = 10u128.pow(k);
             values.extend([p, p - 1, p + 1, p * 3 + 7]);

@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use crate::decimal::Decimal;
+use crate::decimal::{leading_digits, Decimal};
 use crate::flatjson::{Scan, NO_INT};
 use crate::time::{epoch_from_int, Unit};
 use crate::trade::{Side, Trade, TradeId};
@@ -87,6 +87,33 @@ fn unsigned(sc: &mut Scan) -> Option<(u64, u32)> {
     (slot.int != NO_INT).then_some((slot.int, slot.end - slot.start))
 }
 
+/// A non-negative JSON integer whose value is not needed: only checked (digits, no leading
+/// zero, no fraction or exponent after it), eight bytes at a time.
+#[inline(always)]
+fn skip_unsigned(sc: &mut Scan) -> Option<()> {
+    let s = sc.s;
+    let start = sc.p;
+    let mut p = start;
+    while let Some(w) = s.get(p..p + 8) {
+        let k = leading_digits(u64::from_le_bytes(w.try_into().ok()?));
+        p += k as usize;
+        if k < 8 {
+            break;
+        }
+    }
+    if s.get(p..p + 8).is_none() {
+        while s.get(p).is_some_and(u8::is_ascii_digit) {
+            p += 1;
+        }
+    }
+    let n = p - start;
+    if n == 0 || (n > 1 && s[start] == b'0') || matches!(s.get(p), Some(b'.' | b'e' | b'E')) {
+        return None;
+    }
+    sc.p = p;
+    Some(())
+}
+
 /// Read a Binance `trade` or `aggTrade` event (bare or in the combined-stream wrapper) at
 /// the start of `src`, which may go on past it. Returns the trade and the number of bytes
 /// the message takes, or None (see the module documentation).
@@ -152,10 +179,7 @@ pub fn read_trade<'a>(src: &'a [u8], venue: &'static str) -> Option<(Trade<'a>, 
             }
             // Futures fills other than order-book ones are skipped by `read_flat`.
             STATUS => sc.eat(b"\"MARKET\"")?,
-            _ => {
-                // E, f, l: integers nobody reads.
-                sc.integer()?;
-            }
+            _ => skip_unsigned(&mut sc)?, // E, f, l: integers nobody reads.
         }
         match *src.get(sc.p)? {
             b',' => sc.p += 1,
