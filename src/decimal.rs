@@ -356,7 +356,16 @@ impl Ord for Decimal {
         if self.scale == other.scale {
             return self.mant.cmp(&other.mant);
         }
-        // Compare at the common scale in 256 bits: no overflow possible.
+        self.cmp_rescaled(other)
+    }
+}
+
+impl Decimal {
+    /// Compare at the common scale in 256 bits: no overflow possible. Out of line: one
+    /// symbol's prices share a scale, so this is rare.
+    #[cold]
+    #[inline(never)]
+    fn cmp_rescaled(&self, other: &Decimal) -> Ordering {
         let s = self.scale.max(other.scale);
         let a = U256::mul_u128(self.mant, pow10(s - self.scale));
         let b = U256::mul_u128(other.mant, pow10(s - other.scale));
