@@ -380,9 +380,17 @@ fn stream_chunks_sized(
                         search_from = chunk_bytes;
                         continue;
                     }
-                    // Read more, without zeroing the buffer first, never past the cap.
+                    // Read more, never past the cap: up to just past the chunk size first,
+                    // so that little is left over to copy into the next chunk's buffer (the
+                    // cut is at the first newline there); then in growing steps for a line
+                    // that goes on.
                     let room = (chunk_bytes + max_line).saturating_sub(buf.len());
-                    let want = (256usize << 10).max(buf.len() / 2).min(room).max(1);
+                    let want = if buf.len() < chunk_bytes {
+                        chunk_bytes - buf.len() + (16 << 10)
+                    } else {
+                        (64usize << 10).max(buf.len() - chunk_bytes)
+                    };
+                    let want = want.min(room).max(1);
                     match (&mut reader).take(want as u64).read_to_end(&mut buf) {
                         Ok(0) => eof = true,
                         Ok(_) => {}
