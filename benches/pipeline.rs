@@ -163,6 +163,16 @@ fn decode_flat_all(lines: &[Vec<u8>], flat: &mut Flat, tape: &mut Tape, out: &mu
     }
 }
 
+/// What the engine does: the one-pass Binance reader, else the flat reader path above.
+fn decode_one_pass_all(lines: &[Vec<u8>], flat: &mut Flat, tape: &mut Tape, out: &mut Count) {
+    for line in lines {
+        match venue::binance::scan::read_trade(line, "binance") {
+            Some((t, n)) if n == line.len() => out.trade(t),
+            _ => decode_flat_all(std::slice::from_ref(line), flat, tape, out),
+        }
+    }
+}
+
 fn decode_tape_all(lines: &[Vec<u8>], tape: &mut Tape, out: &mut Count) {
     let ctx = Ctx::default();
     for line in lines {
@@ -191,9 +201,12 @@ fn bench_decode(c: &mut Criterion) {
     for line in &lines {
         flat_hits += usize::from(flat.parse(line).is_some());
     }
+    let mut o = Count::default();
+    decode_one_pass_all(&lines, &mut flat, &mut tape, &mut o);
     decode_flat_all(&lines, &mut flat, &mut tape, &mut a);
     decode_tape_all(&lines, &mut tape, &mut b);
     decode_serde_all(&lines, &mut s);
+    assert_eq!((o.trades, o.skips), (a.trades, a.skips), "one pass vs flat");
     assert_eq!((a.trades, a.skips), (b.trades, b.skips), "flat vs tape");
     assert_eq!((a.trades, a.skips), (s.trades, s.skips), "flat vs serde");
     eprintln!(
@@ -206,6 +219,13 @@ fn bench_decode(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Bytes(total_bytes(&lines)));
+    g.bench_function("one_pass", |bch| {
+        bch.iter(|| {
+            let mut out = Count::default();
+            decode_one_pass_all(&lines, &mut flat, &mut tape, &mut out);
+            out.trades
+        })
+    });
     g.bench_function("flat", |bch| {
         bch.iter(|| {
             let mut out = Count::default();
