@@ -39,7 +39,7 @@ use crate::report::Counts;
 use crate::time::{bucket_start, NS_PER_S};
 use crate::trade::{Trade, TradeId};
 use crate::venue::binance::FlatTrade;
-use crate::venue::{self, Ctx, Decoded, Out};
+use crate::venue::{self, Channel, Channels, Ctx, Decoded, Out};
 
 /// How far before the start of its recording a trade may be and still count as observed
 /// live (exchange and recorder clocks differ by a few hundred ms at most).
@@ -73,6 +73,9 @@ pub struct Conn {
     pub start: Option<i64>,
     /// The next receive time starts a recording (file start, after a disconnect marker).
     pub pending_start: bool,
+    /// Channels the venue announced on this connection (Bitfinex names only a channel
+    /// number in its trade messages).
+    pub channels: Option<Arc<Channels>>,
 }
 
 impl Conn {
@@ -81,6 +84,54 @@ impl Conn {
             url: None,
             start: None,
             pending_start: true,
+            channels: None,
+        }
+    }
+
+    /// What the decoders know of the connection.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            url: self.url.as_deref(),
+            channels: self.channels.as_deref(),
+        }
+    }
+
+    /// Note a channel the venue opened (or closed, `None`) on this connection; whether
+    /// that changed anything. The map is connection state like the URL: workers decode a
+    /// chunk assuming the map as of the batch start, and `merge_chunk` decodes a chunk
+    /// again when an earlier chunk of the batch changed it. Subscriptions come right after
+    /// a connection opens, so this rarely costs anything.
+    fn set_channel(&mut self, id: u64, channel: Option<Channel>) -> bool {
+        let current = self.channels.as_ref().and_then(|m| m.get(&id));
+        if current == channel.as_ref() {
+            return false;
+        }
+        let map = Arc::make_mut(self.channels.get_or_insert_with(Default::default));
+        match channel {
+            Some(c) => {
+                map.insert(id, c);
+            }
+            None => {
+                map.remove(&id);
+            }
+        }
+        if map.is_empty() {
+            self.channels = None;
+        }
+        true
+    }
+}
+
+/// A message that announced a channel updates the connection state (a new segment).
+fn note_channel(
+    decoded: &Result<Decoded, venue::DecodeError>,
+    conn: &mut Conn,
+    segments: &mut Vec<(u32, Conn)>,
+    off: usize,
+) {
+    if let Ok(Decoded::Channel { id, channel, .. }) = decoded {
+        if conn.set_channel(*id, channel.clone()) {
+            segments.push((off as u32, conn.clone()));
         }
     }
 }
@@ -330,7 +381,7 @@ impl ChunkState<'_> {
                     line_no,
                 );
             }
-            Ok(Decoded::Other { .. }) => self.counts.non_trade += 1,
+            Ok(Decoded::Other { .. } | Decoded::Channel { .. }) => self.counts.non_trade += 1,
             Ok(Decoded::Trades { .. }) => {
                 for reason in buf.skips.drain(..) {
                     self.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
@@ -436,9 +487,7 @@ fn decode_line<'a>(
         AnyVal::Tape(_) => envelope::unwrap_json(root).map_or(root, |(m, _)| m),
         AnyVal::Flat(_) => root,
     };
-    let ctx = Ctx {
-        url: conn.url.as_deref(),
-    };
+    let ctx = conn.ctx();
     matches!(decode_message(msg, &ctx, buf), Ok(Decoded::Trades { .. }))
 }
 
@@ -504,14 +553,13 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                 if let Some(next) = line_after(bytes, pos + n) {
                     pos = next;
                     st.counts.messages += 1;
-                    let ctx = Ctx {
-                        url: conn.url.as_deref(),
-                    };
+                    let ctx = conn.ctx();
                     if let Some(one) = venue::binance::read_flat(v, &ctx) {
                         st.take_one(one, &conn, false, off, line_no);
                     } else {
                         let mut buf = std::mem::take(&mut spare).recycle();
                         let decoded = venue::decode(v, &ctx, &mut buf);
+                        note_channel(&decoded, &mut conn, &mut segments, off);
                         st.take_decoded(decoded, &mut buf, &conn, false, off, line_no);
                         spare = buf.recycle();
                     }
@@ -528,9 +576,11 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                 continue;
             }
             Ok(Line::Blank) => {
-                if conn.start.is_some() || !conn.pending_start {
+                // A disconnect: the next recording starts afresh, and so do its channels.
+                if conn.start.is_some() || !conn.pending_start || conn.channels.is_some() {
                     conn.start = None;
                     conn.pending_start = true;
+                    conn.channels = None;
                     segments.push((off as u32, conn.clone()));
                 }
                 continue;
@@ -540,6 +590,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                     url: Some(Arc::from(url)),
                     start: Some(time),
                     pending_start: false,
+                    channels: None,
                 };
                 binance_venue = venue::binance::venue_for_url(conn.url.as_deref());
                 segments.push((off as u32, conn.clone()));
@@ -603,9 +654,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
             }
             Msg::Any(m) => m,
         };
-        let ctx = Ctx {
-            url: conn.url.as_deref(),
-        };
+        let ctx = conn.ctx();
         // The fast path: one Binance trade, without buffering.
         if let AnyVal::Flat(v) = msg {
             if let Some(one) = venue::binance::read_flat(v, &ctx) {
@@ -615,6 +664,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         }
         let mut buf = std::mem::take(&mut spare).recycle();
         let decoded = decode_message(msg, &ctx, &mut buf);
+        note_channel(&decoded, &mut conn, &mut segments, off);
         st.take_decoded(decoded, &mut buf, &conn, recv.is_some(), off, line_no);
         spare = buf.recycle();
     }

@@ -40,7 +40,10 @@ fn owned(r: Result<Decoded<'_>, DecodeError>, c: Collect) -> Outcome {
 
 /// Decode `line` every way there is; panics (fails the test) if two ways disagree.
 fn check(line: &[u8], url: Option<&str>) {
-    let ctx = Ctx { url };
+    let ctx = Ctx {
+        url,
+        channels: None,
+    };
     let reference: Option<Outcome> = parse_reference(line).ok().map(|v| {
         let mut c = Collect::default();
         let r = venue::decode(&v, &ctx, &mut c);

@@ -301,7 +301,10 @@ mod tests {
     }
 
     fn both(line: &str, url: Option<&str>) -> (Result<Decoded<'static>, DecodeError>, Collect) {
-        let ctx = Ctx { url };
+        let ctx = Ctx {
+            url,
+            channels: None,
+        };
         let mut tape = Tape::new();
         let mut fast = Collect::default();
         let r1 = match tape.parse(line.as_bytes()) {
@@ -342,6 +345,7 @@ mod tests {
                 venue,
                 kind: Cow::Owned(kind.into_owned()),
             },
+            Decoded::Channel { venue, id, channel } => Decoded::Channel { venue, id, channel },
         }
     }
 

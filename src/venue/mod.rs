@@ -8,6 +8,7 @@
 //! Adding a venue: write `venue/<name>.rs` and add it to the list in [`decode`].
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::decimal::Decimal;
@@ -21,6 +22,7 @@ mod testkit;
 // One module per venue (keep sorted).
 pub mod ascendex;
 pub mod binance;
+pub mod bitfinex;
 pub mod bitflyer;
 pub mod bitget;
 pub mod bitmex;
@@ -46,7 +48,23 @@ pub mod upbit;
 pub struct Ctx<'c> {
     /// The URL of the recording's connection (cryptofeed's header line), if known.
     pub url: Option<&'c str>,
+    /// The channels announced so far on this connection ([`Decoded::Channel`]), if any.
+    pub channels: Option<&'c Channels>,
 }
+
+/// A channel of one connection, as the venue announced it. Bitfinex numbers its channels
+/// per connection and names only the number in its data messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Channel {
+    /// The venue's channel name (`trades`, `book`, ...).
+    pub name: Box<str>,
+    /// The symbol (or key) the channel carries.
+    pub symbol: Box<str>,
+}
+
+/// Channel number -> channel, for one connection. The engine keeps it as connection state
+/// (like the URL) and hands it to decoders in [`Ctx::channels`].
+pub type Channels = BTreeMap<u64, Channel>;
 
 /// Where a decoder puts what it finds in one message.
 pub trait Out<'a> {
@@ -66,6 +84,13 @@ pub enum Decoded<'a> {
     Other {
         venue: &'static str,
         kind: Cow<'a, str>,
+    },
+    /// A message without trades that opens (`channel: Some`) or closes (`None`) channel `id`
+    /// of the connection: later messages of the connection are decoded with it.
+    Channel {
+        venue: &'static str,
+        id: u64,
+        channel: Option<Channel>,
     },
 }
 
@@ -129,6 +154,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitget::decode,
         ascendex::decode,
         dydx::decode,
+        bitfinex::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;

@@ -4,6 +4,7 @@
 /// put out), `owned` (a `Decoded` that outlives its message) and `both(line, url)`: decode a
 /// valid JSON line with the venue's `decode` on the tape, on serde_json's tree and, where it
 /// reads the line, on the flat reader; assert that all agree; return the answer.
+/// `both_in(line, ctx)` does the same with a whole [`crate::venue::Ctx`].
 macro_rules! decoder_test_kit {
     () => {
         #[derive(Default)]
@@ -35,6 +36,7 @@ macro_rules! decoder_test_kit {
                     venue,
                     kind: std::borrow::Cow::Owned(kind.into_owned()),
                 },
+                Decoded::Channel { venue, id, channel } => Decoded::Channel { venue, id, channel },
             }
         }
 
@@ -45,7 +47,24 @@ macro_rules! decoder_test_kit {
             Result<crate::venue::Decoded<'static>, crate::venue::DecodeError>,
             Collect,
         ) {
-            let ctx = crate::venue::Ctx { url };
+            both_in(
+                line,
+                &crate::venue::Ctx {
+                    url,
+                    channels: None,
+                },
+            )
+        }
+
+        /// `both` with a whole context (a connection's channels).
+        fn both_in(
+            line: &str,
+            ctx: &crate::venue::Ctx,
+        ) -> (
+            Result<crate::venue::Decoded<'static>, crate::venue::DecodeError>,
+            Collect,
+        ) {
+            let ctx = *ctx;
             let mut tape = crate::json::Tape::new();
             let mut fast = Collect::default();
             let r1 = match tape.parse(line.as_bytes()) {

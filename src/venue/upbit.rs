@@ -122,7 +122,10 @@ mod tests {
     }
 
     fn both(line: &str, url: Option<&str>) -> (Result<String, DecodeError>, Vec<Trade<'static>>) {
-        let ctx = Ctx { url };
+        let ctx = Ctx {
+            url,
+            channels: None,
+        };
         let mut tape = Tape::new();
         let mut a = Collect::default();
         let r1 =
