@@ -22,6 +22,7 @@ mod testkit;
 // One module per venue (keep sorted).
 pub mod ascendex;
 pub mod binance;
+pub mod bitcom;
 pub mod bitfinex;
 pub mod bitflyer;
 pub mod bitget;
@@ -155,6 +156,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         ascendex::decode,
         dydx::decode,
         bitfinex::decode,
+        bitcom::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
