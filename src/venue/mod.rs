@@ -26,6 +26,7 @@ pub mod bitcom;
 pub mod bitfinex;
 pub mod bitflyer;
 pub mod bitget;
+pub mod bithumb;
 pub mod bitmex;
 pub mod bitstamp;
 pub mod bybit;
@@ -157,6 +158,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         dydx::decode,
         bitfinex::decode,
         bitcom::decode,
+        bithumb::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
