@@ -107,8 +107,8 @@ fn channels_across_chunks_and_connections() {
             assert!(
                 err.contains(&format!(
                     " {} trades, {} duplicates, 1 skipped (bitfinex trade on a channel not subscribed on its connection (symbol unknown): 1,",
-                    thousands(trades.len()),
-                    thousands(tus)
+                    common::thousands(trades.len()),
+                    common::thousands(tus)
                 )) && err.contains(" 0 malformed"),
                 "{err}"
             );
@@ -208,19 +208,6 @@ fn generate(cryptofeed: bool) -> (String, Vec<T>, usize) {
         recv_ms += 60_000;
     }
     (text, trades, tus)
-}
-
-/// `n` with thousands separators, as the summary line writes counts.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// BITFINEX.ws.11.0 holds only the snapshots sent on subscribing (labelled history), book

@@ -43,6 +43,7 @@ pub mod kraken_futures;
 pub mod kucoin;
 pub mod okx;
 pub mod poloniex;
+pub mod probit;
 pub mod upbit;
 
 /// What a decoder knows besides the message itself.
@@ -159,6 +160,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitfinex::decode,
         bitcom::decode,
         bithumb::decode,
+        probit::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;

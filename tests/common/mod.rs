@@ -82,6 +82,19 @@ pub fn aggregate_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], stdin: Vec<u8>) ->
         .expect("run tapebar")
 }
 
+/// `n` with thousands separators, as the summary line writes counts (`2,433`).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
