@@ -42,6 +42,7 @@ pub mod kraken;
 pub mod kraken_futures;
 pub mod kucoin;
 pub mod okx;
+pub mod phemex;
 pub mod poloniex;
 pub mod probit;
 pub mod upbit;
@@ -161,6 +162,7 @@ pub fn decode<'a, J: JsonView<'a>>(
         bitcom::decode,
         bithumb::decode,
         probit::decode,
+        phemex::decode,
     ];
     for decoder in decoders {
         let d = decoder(msg, ctx, out)?;
