@@ -7,6 +7,9 @@
 //!   bookTicker messages: venue `binance`.
 //! - BINANCE_FUTURES.ws.1.0: USD-M (fstream.binance.com), 91 aggTrades: venue
 //!   `binance-futures`.
+//! - BINANCE_TR.ws.1.0: Binance TR (stream-cloud.trbinance.com), subscribed to aggTrade,
+//!   kline, depth and bookTicker streams, but no aggTrade arrived: every message is read as
+//!   a `binance-tr` message without trades.
 
 mod common;
 
@@ -257,6 +260,52 @@ fn futures_recording_binance_futures_ws_1() {
     assert!(
         err.contains(" 91 trades, 0 duplicates, 0 skipped, 0 malformed"),
         "{err}"
+    );
+}
+
+#[test]
+fn binance_tr_recording_ws_1() {
+    let Some(p) = recording("BINANCE_TR.ws.1.0") else {
+        return;
+    };
+    let (url, _, trades) = read_recording(&p);
+    assert!(url.starts_with("wss://stream-cloud.trbinance.com"));
+    assert!(url.contains("@aggTrade"), "aggTrade was subscribed");
+    assert_eq!(trades.len(), 0, "the recording holds no aggTrade");
+    // Every received line is a combined-stream message of a subscribed stream.
+    let raw = std::fs::read_to_string(&p).unwrap();
+    let received: Vec<&str> = raw
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("wss://"))
+        .collect();
+    for line in &received {
+        let v: serde_json::Value = serde_json::from_str(line.split_once(": ").unwrap().1).unwrap();
+        let stream = v["stream"].as_str().unwrap();
+        assert!(url.contains(stream), "{stream} was subscribed");
+    }
+    let out = aggregate(&["-o".as_ref(), "-".as_ref(), p.as_os_str()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            " {} messages, 0 trades, 0 duplicates, 0 skipped, 0 malformed",
+            received.len()
+        )) && !err.contains("unrecognised"),
+        "{err}"
+    );
+    // And its messages are named binance-tr: with an aggTrade line appended, the bar is.
+    let dir = tempfile::tempdir().unwrap();
+    let mut with_trade = raw.trim_end().to_string();
+    with_trade.push_str("\n1681154099.5: {\"stream\":\"belbtc@aggTrade\",\"data\":{\"e\":\"aggTrade\",\"E\":1681154099400,\"s\":\"BELBTC\",\"a\":7,\"p\":\"0.00003\",\"q\":\"2\",\"f\":7,\"l\":7,\"T\":1681154099390,\"m\":true}}\n");
+    let q = write_temp(dir.path(), "tr.txt", with_trade.as_bytes());
+    let csv = long_csv(&[q.as_os_str()]);
+    assert_eq!(
+        csv.lines().nth(1),
+        Some("binance-tr,BELBTC,1681154090000,0.00003,0.00003,0.00003,0.00003,2,1,0.00006,0")
     );
 }
 

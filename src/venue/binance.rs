@@ -1,5 +1,6 @@
-//! Binance spot, Binance.US, USD-M futures (`fstream`) and COIN-M (`dstream`): `trade` and
-//! `aggTrade`, bare (`/ws/` raw streams) or in the combined-stream wrapper
+//! Binance spot, Binance.US, Binance TR (`stream-cloud.trbinance.com`), USD-M futures
+//! (`fstream`) and COIN-M (`dstream`): `trade` and `aggTrade`, bare (`/ws/` raw streams) or
+//! in the combined-stream wrapper
 //! `{"stream":"btcusdt@trade","data":{...}}`.
 //!
 //! - Trade time `T` is epoch ms (us when the connection asked for `timeUnit=MICROSECOND`;
@@ -34,6 +35,8 @@ pub fn venue_for_url(url: Option<&str>) -> &'static str {
         .unwrap_or("");
     if host.ends_with("binance.us") {
         "binance-us"
+    } else if host.ends_with("trbinance.com") {
+        "binance-tr"
     } else if host.starts_with("fstream") {
         "binance-futures"
     } else if host.starts_with("dstream") {
@@ -490,6 +493,12 @@ mod tests {
         assert_eq!(
             venue_for_url(Some("wss://dstream.binance.com/stream")),
             "binance-delivery"
+        );
+        assert_eq!(
+            venue_for_url(Some(
+                "wss://stream-cloud.trbinance.com/stream?streams=belbtc@aggTrade"
+            )),
+            "binance-tr"
         );
         assert_eq!(venue_for_url(None), "binance");
     }
