@@ -35,6 +35,7 @@ use crate::dedup::{ContentCounts, ContentKey, IdSet};
 use crate::flatjson::{read_message, AnyVal, Flat};
 use crate::fxhash::FxHasher;
 use crate::json::Tape;
+use crate::observe::{BucketObs, BucketOf, Fate, NoObserver, Observer, WorkerObs};
 use crate::report::Counts;
 use crate::time::{bucket_start, NS_PER_S};
 use crate::trade::{Trade, TradeId};
@@ -199,7 +200,7 @@ impl<'a> Out<'a> for MessageBuf<'a> {
 }
 
 /// Partial bar of one (venue, stream, symbol, bucket) within a chunk.
-struct Group {
+struct Group<B> {
     venue: &'static str,
     stream: u8,
     symbol: Box<str>,
@@ -212,11 +213,13 @@ struct Group {
     dups: u64,
     /// Trades without ids, counted by content (see [`ContentCounts`]).
     content: Option<FxMap<ContentKey, u32>>,
+    /// What the observer keeps of the bar's trades.
+    obs: B,
 }
 
 /// What a worker makes of one chunk.
-pub struct ChunkOut {
-    groups: Vec<Group>,
+pub struct ChunkOut<W: WorkerObs> {
+    groups: Vec<Group<W::Bucket>>,
     counts: Counts,
     /// Connection state at the chunk's start (assumed) and at each change inside it.
     segments: Vec<(u32, Conn)>,
@@ -224,27 +227,28 @@ pub struct ChunkOut {
     clock: Option<i64>,
     /// With --strict: the first malformed line (chunk-relative line number, reason).
     fatal: Option<(u64, String)>,
+    obs: W::Chunk,
 }
 
-impl ChunkOut {
+impl<W: WorkerObs> ChunkOut<W> {
     fn end_conn(&self) -> &Conn {
         &self.segments.last().expect("segment 0 always exists").1
     }
 }
 
 /// Chunks of one input decoded together; their results are merged in order.
-struct Batch {
+struct Batch<W: WorkerObs> {
     input: usize,
     chunks: Vec<Chunk>,
-    outs: Vec<ChunkOut>,
+    outs: Vec<ChunkOut<W>>,
     /// The frontier the workers dropped late trades by (re-reads use the same).
     frontier: i64,
     /// The connection state the workers assumed at the batch start.
     assumed: Conn,
 }
 
-impl Batch {
-    fn decode(mut self, settings: &Settings) -> Batch {
+impl<W: WorkerObs> Batch<W> {
+    fn decode(mut self, settings: &Settings, worker: &W) -> Batch<W> {
         let (input, frontier, assumed) = (self.input, self.frontier, &self.assumed);
         self.outs = self
             .chunks
@@ -256,7 +260,7 @@ impl Batch {
                     frontier,
                     assumed: assumed.clone(),
                 };
-                decode_chunk(c.bytes.as_slice(), &job, settings)
+                decode_chunk(c.bytes.as_slice(), &job, settings, worker)
             })
             .collect();
         self
@@ -308,11 +312,15 @@ fn decode_message<'a>(
 }
 
 /// What a worker accumulates over one chunk.
-struct ChunkState<'j> {
+struct ChunkState<'j, W: WorkerObs> {
     job: &'j Job,
     s: &'j Settings,
+    worker: &'j W,
+    obs: W::Chunk,
+    /// Receive time of the message being decoded.
+    recv: Option<i64>,
     counts: Counts,
-    groups: Vec<Group>,
+    groups: Vec<Group<W::Bucket>>,
     /// symbol -> indices of its groups in this chunk
     index: FxMap<Box<str>, Vec<u32>>,
     cache: GroupCache,
@@ -323,7 +331,7 @@ struct ChunkState<'j> {
     last_bucket: i64,
 }
 
-impl ChunkState<'_> {
+impl<W: WorkerObs> ChunkState<'_, W> {
     fn malformed(&mut self, line_no: u64, reason: String) {
         if self.s.strict && self.fatal.is_none() {
             self.fatal = Some((line_no, reason.clone()));
@@ -412,6 +420,7 @@ impl ChunkState<'_> {
             self.sample_time(t.time);
         }
         if let Err(reason) = admit(t, conn, self.job.frontier, s) {
+            self.worker.skipped(&mut self.obs, t, reason);
             self.counts.skipped.add(Cow::Borrowed(reason), 1, line_no);
             return;
         }
@@ -427,7 +436,15 @@ impl ChunkState<'_> {
             .cache
             .find(&mut self.groups, &mut self.index, t, bucket);
         let g = &mut self.groups[gi];
-        if !g.ids.insert(&t.id) {
+        let new = g.ids.insert(&t.id);
+        self.worker.admitted(
+            &mut self.obs,
+            gi as u32,
+            t,
+            self.recv,
+            if new { Fate::Taken } else { Fate::Duplicate },
+        );
+        if !new {
             g.dups += 1;
             self.counts.duplicates += 1;
             // Re-reads must see this line too, to count the duplicate again.
@@ -445,6 +462,7 @@ impl ChunkState<'_> {
                 .add(Cow::Borrowed(SKIP_OVERFLOW), 1, line_no);
             return;
         }
+        g.obs.add(t);
         if g.lines.last() != Some(&(off as u32)) {
             g.lines.push(off as u32);
         }
@@ -509,13 +527,16 @@ fn line_after(bytes: &[u8], end: usize) -> Option<usize> {
 }
 
 /// Decode one chunk into partial bars.
-fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
+fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W) -> ChunkOut<W> {
     let mut tape = Tape::new();
     let mut flat_buf = Flat::new();
     let mut spare: MessageBuf<'static> = MessageBuf::default();
     let mut st = ChunkState {
         job,
         s,
+        worker,
+        obs: W::Chunk::default(),
+        recv: None,
         counts: Counts::default(),
         groups: Vec::new(),
         index: FxMap::default(),
@@ -545,6 +566,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                 if let Some(next) = line_after(bytes, pos + n) {
                     pos = next;
                     st.counts.messages += 1;
+                    st.recv = None;
                     st.take_one(FlatTrade::Trade(t), &conn, false, off, line_no);
                     continue;
                 }
@@ -554,6 +576,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                     pos = next;
                     st.counts.messages += 1;
                     let ctx = conn.ctx();
+                    st.recv = None;
                     if let Some(one) = venue::binance::read_flat(v, &ctx) {
                         st.take_one(one, &conn, false, off, line_no);
                     } else {
@@ -639,7 +662,9 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
                 }
             }
         };
+        st.recv = recv;
         if let Some(r) = recv {
+            st.worker.received(&mut st.obs, r);
             st.sample_time(r);
             if conn.pending_start {
                 conn.start = Some(r);
@@ -681,6 +706,7 @@ fn decode_chunk(bytes: &[u8], job: &Job, s: &Settings) -> ChunkOut {
         segments,
         clock,
         fatal: st.fatal,
+        obs: st.obs,
     }
 }
 
@@ -713,9 +739,9 @@ impl GroupCache {
     }
 
     #[inline]
-    fn find(
+    fn find<B: BucketObs>(
         &mut self,
-        groups: &mut Vec<Group>,
+        groups: &mut Vec<Group<B>>,
         index: &mut FxMap<Box<str>, Vec<u32>>,
         t: &Trade,
         bucket: i64,
@@ -740,8 +766,8 @@ impl GroupCache {
     }
 }
 
-fn group_for(
-    groups: &mut Vec<Group>,
+fn group_for<B: BucketObs>(
+    groups: &mut Vec<Group<B>>,
     index: &mut FxMap<Box<str>, Vec<u32>>,
     t: &Trade,
     bucket: i64,
@@ -784,6 +810,7 @@ fn group_for(
         lines: Vec::new(),
         dups: 0,
         content: None,
+        obs: B::default(),
     });
     list.push(gi as u32);
     gi
@@ -792,23 +819,26 @@ fn group_for(
 // ----- merged state ---------------------------------------------------------------------
 
 /// A bucket still open for trades.
-struct OpenBucket {
+struct OpenBucket<B> {
     bar: PartialBar,
     ids: IdSet,
     /// Trades without ids: how often each content was seen per input.
     content: ContentCounts,
+    obs: B,
 }
 
 /// One stream of trades of one symbol at one venue: the unit bars are built for.
-pub struct Series {
+pub struct Series<B = ()> {
     pub venue: &'static str,
     pub stream: u8,
     pub symbol: Box<str>,
-    open: BTreeMap<i64, OpenBucket>,
+    open: BTreeMap<i64, OpenBucket<B>>,
     /// Last bucket written and its close, for forward fill.
     last: Option<(i64, Decimal)>,
     /// Trades in the series, per input (input index, count), for the summary.
     pub trades_by_input: Vec<(u32, u64)>,
+    /// Duplicates dropped from the series.
+    pub duplicates: u64,
 }
 
 /// Where closed buckets go, in bucket order per series.
@@ -845,9 +875,10 @@ enum Source {
 }
 
 /// The result of a run.
-pub struct Outcome {
-    pub series: Vec<Series>,
+pub struct Outcome<O: Observer = NoObserver> {
+    pub series: Vec<Series<BucketOf<O>>>,
     pub inputs: Vec<InputReport>,
+    pub observer: O,
 }
 
 pub struct InputReport {
@@ -865,11 +896,11 @@ pub struct Fatal(pub String);
 /// Progress callback: bytes of input consumed so far.
 pub type Progress<'p> = &'p (dyn Fn(u64) + Sync);
 
-pub struct Engine<'s> {
+pub struct Engine<'s, O: Observer = NoObserver> {
     settings: Settings,
     fill: bool,
     inputs: Vec<InputState>,
-    series: Vec<Series>,
+    series: Vec<Series<BucketOf<O>>>,
     /// symbol -> its series (one per venue and stream).
     series_index: FxMap<Box<str>, Vec<usize>>,
     /// Trades older than this are late (given to batches as they are dispatched).
@@ -879,6 +910,8 @@ pub struct Engine<'s> {
     sink: &'s mut (dyn RowSink + Send),
     read_bytes: Arc<AtomicU64>,
     mapped_done: u64,
+    observer: O,
+    worker: O::Worker,
 }
 
 impl<'s> Engine<'s> {
@@ -887,6 +920,19 @@ impl<'s> Engine<'s> {
         fill: bool,
         inputs: Vec<Input>,
         sink: &'s mut (dyn RowSink + Send),
+    ) -> Self {
+        Engine::with_observer(settings, fill, inputs, sink, NoObserver)
+    }
+}
+
+impl<'s, O: Observer> Engine<'s, O> {
+    /// An engine whose pass is also watched by `observer` (see [`crate::observe`]).
+    pub fn with_observer(
+        settings: Settings,
+        fill: bool,
+        inputs: Vec<Input>,
+        sink: &'s mut (dyn RowSink + Send),
+        observer: O,
     ) -> Self {
         let read_bytes = Arc::new(AtomicU64::new(0));
         let inputs = inputs
@@ -917,17 +963,24 @@ impl<'s> Engine<'s> {
             sink,
             read_bytes,
             mapped_done: 0,
+            worker: observer.worker(),
+            observer,
         }
     }
 
     /// Run to the end of all inputs.
-    pub fn run(mut self, pool: &rayon::ThreadPool, progress: Progress) -> Result<Outcome, Fatal> {
+    pub fn run(
+        mut self,
+        pool: &rayon::ThreadPool,
+        progress: Progress,
+    ) -> Result<Outcome<O>, Fatal> {
         self.peek_clocks();
         let settings = self.settings.clone();
+        let worker = self.worker.clone();
         // Two batches in flight: while one is decoded on the pool, the one before it is
         // merged. The next batch is chosen (and given its frontier) before the previous
         // one is merged, the same way whatever the thread count.
-        let mut pending: Option<Batch> = None;
+        let mut pending: Option<Batch<O::Worker>> = None;
         loop {
             let next = self.next_batch();
             if next.is_none() && pending.is_none() {
@@ -938,7 +991,7 @@ impl<'s> Engine<'s> {
             let cap = next.as_ref().map_or(i64::MAX, |b| b.frontier);
             let (decoded, merged) = pool.install(|| {
                 rayon::join(
-                    || next.map(|b| b.decode(&settings)),
+                    || next.map(|b| b.decode(&settings, &worker)),
                     || match pending.take() {
                         Some(b) => {
                             self.finish_batch(b, progress)?;
@@ -965,11 +1018,12 @@ impl<'s> Engine<'s> {
                     error: s.error,
                 })
                 .collect(),
+            observer: self.observer,
         })
     }
 
     /// The next batch of chunks to decode, from the input with the earliest clock.
-    fn next_batch(&mut self) -> Option<Batch> {
+    fn next_batch(&mut self) -> Option<Batch<O::Worker>> {
         while let Some(i) = self.next_input() {
             let chunks = self.take_batch(i);
             if chunks.is_empty() {
@@ -987,7 +1041,7 @@ impl<'s> Engine<'s> {
     }
 
     /// Merge a decoded batch, release its input bytes, close what can be closed.
-    fn finish_batch(&mut self, b: Batch, progress: Progress) -> Result<(), Fatal> {
+    fn finish_batch(&mut self, b: Batch<O::Worker>, progress: Progress) -> Result<(), Fatal> {
         let Batch {
             input: i,
             chunks,
@@ -1127,35 +1181,20 @@ impl<'s> Engine<'s> {
     }
 
     fn intern(&mut self, venue: &'static str, stream: u8, symbol: &str) -> usize {
-        if let Some(list) = self.series_index.get(symbol) {
-            for &i in list {
-                let s = &self.series[i];
-                if s.stream == stream && s.venue == venue {
-                    return i;
-                }
-            }
-        }
-        let i = self.series.len();
-        self.series.push(Series {
+        intern_series(
+            &mut self.series,
+            &mut self.series_index,
             venue,
             stream,
-            symbol: Box::from(symbol),
-            open: BTreeMap::new(),
-            last: None,
-            trades_by_input: Vec::new(),
-        });
-        self.series_index
-            .entry(Box::from(symbol))
-            .or_default()
-            .push(i);
-        i
+            symbol,
+        )
     }
 
     fn merge_chunk(
         &mut self,
         i: usize,
         chunk: &Chunk,
-        mut out: ChunkOut,
+        mut out: ChunkOut<O::Worker>,
         frontier: i64,
     ) -> Result<(), Fatal> {
         // The worker assumed the connection state the input had before the batch; if an
@@ -1168,7 +1207,7 @@ impl<'s> Engine<'s> {
                 frontier,
                 assumed: self.inputs[i].conn.clone(),
             };
-            out = decode_chunk(chunk.bytes.as_slice(), &job, &self.settings);
+            out = decode_chunk(chunk.bytes.as_slice(), &job, &self.settings, &self.worker);
         }
         let line_base = self.inputs[i].counts.lines;
         if let Some((line, reason)) = &out.fatal {
@@ -1184,8 +1223,12 @@ impl<'s> Engine<'s> {
             self.inputs[i].clock = self.inputs[i].clock.max(c);
         }
         let groups = std::mem::take(&mut out.groups);
-        for g in groups {
+        let mut series_of = Vec::new();
+        for mut g in groups {
             let si = self.intern(g.venue, g.stream, &g.symbol);
+            if O::ACTIVE {
+                series_of.push(si);
+            }
             let conflict = match self.series[si].open.get(&g.bucket) {
                 Some(ob) => ob.ids.intersects(&g.ids),
                 None => false,
@@ -1193,6 +1236,8 @@ impl<'s> Engine<'s> {
             if !conflict {
                 let mut trades = g.bar.trades;
                 let series = &mut self.series[si];
+                series.duplicates += g.dups;
+                let obs = std::mem::take(&mut g.obs);
                 let ob = match series.open.entry(g.bucket) {
                     std::collections::btree_map::Entry::Occupied(e) => {
                         let ob = e.into_mut();
@@ -1203,12 +1248,14 @@ impl<'s> Engine<'s> {
                             )));
                         }
                         ob.ids.union(g.ids);
+                        ob.obs.merge(obs);
                         ob
                     }
                     std::collections::btree_map::Entry::Vacant(e) => e.insert(OpenBucket {
                         bar: g.bar,
                         ids: g.ids,
                         content: ContentCounts::default(),
+                        obs,
                     }),
                 };
                 // Id-less trades: across inputs, a content counts as often as the input that
@@ -1227,6 +1274,7 @@ impl<'s> Engine<'s> {
                                 let c = &mut self.inputs[i].counts;
                                 c.trades -= excess;
                                 c.duplicates += excess;
+                                series.duplicates += excess;
                             }
                         }
                     }
@@ -1236,6 +1284,11 @@ impl<'s> Engine<'s> {
                 self.reread_group(i, chunk, &out, &g, frontier, si);
             }
         }
+        let (series, index) = (&mut self.series, &mut self.series_index);
+        self.observer
+            .chunk(i, out.obs, &series_of, &mut |venue, stream, symbol| {
+                intern_series(series, index, venue, stream, symbol)
+            });
         Ok(())
     }
 
@@ -1245,8 +1298,8 @@ impl<'s> Engine<'s> {
         &mut self,
         i: usize,
         chunk: &Chunk,
-        out: &ChunkOut,
-        g: &Group,
+        out: &ChunkOut<O::Worker>,
+        g: &Group<BucketOf<O>>,
         frontier: i64,
         si: usize,
     ) {
@@ -1310,6 +1363,7 @@ impl<'s> Engine<'s> {
                 }
                 let key = order_key(&t, i as u32, chunk.offset + off as u64, k as u32);
                 if ob.bar.add_trade(key, t.price, t.size, t.side).is_ok() {
+                    ob.obs.add(&t);
                     added += 1;
                 } else {
                     overflowed += 1;
@@ -1318,6 +1372,7 @@ impl<'s> Engine<'s> {
         }
         counts.trades += added;
         counts.duplicates += dups;
+        series.duplicates += dups;
         counts
             .skipped
             .add(Cow::Borrowed(SKIP_OVERFLOW), overflowed, 0);
@@ -1327,6 +1382,7 @@ impl<'s> Engine<'s> {
     /// Close buckets that can no longer receive trades (all of them at the end), never at
     /// or past `cap`. Later batches drop trades older than the new frontier as late.
     fn close_buckets(&mut self, all: bool, cap: i64) {
+        let mut read_upto = i64::MAX;
         let limit = if all {
             i64::MAX
         } else {
@@ -1340,6 +1396,7 @@ impl<'s> Engine<'s> {
             if w == i64::MIN || w == i64::MAX {
                 return;
             }
+            read_upto = w;
             bucket_start(
                 w.saturating_sub(self.settings.max_delay),
                 self.settings.interval,
@@ -1349,9 +1406,14 @@ impl<'s> Engine<'s> {
             self.frontier = limit;
         }
         let limit = limit.min(cap);
-        if limit <= self.closed {
-            return;
+        if limit > self.closed {
+            self.close_below(limit);
         }
+        self.observer.watermark(read_upto);
+    }
+
+    /// Close (write) every open bucket that starts before `limit`.
+    fn close_below(&mut self, limit: i64) {
         self.closed = limit;
         let interval = self.settings.interval;
         for (si, series) in self.series.iter_mut().enumerate() {
@@ -1370,13 +1432,43 @@ impl<'s> Engine<'s> {
                     }
                 }
                 self.sink.bar(si, bucket, &ob.bar);
+                self.observer.closed(si, bucket, &ob.bar, ob.obs);
                 series.last = Some((bucket, ob.bar.close));
             }
         }
     }
 }
 
-fn add_input_trades(series: &mut Series, input: u32, n: u64) {
+fn intern_series<B>(
+    series: &mut Vec<Series<B>>,
+    index: &mut FxMap<Box<str>, Vec<usize>>,
+    venue: &'static str,
+    stream: u8,
+    symbol: &str,
+) -> usize {
+    if let Some(list) = index.get(symbol) {
+        for &i in list {
+            let s = &series[i];
+            if s.stream == stream && s.venue == venue {
+                return i;
+            }
+        }
+    }
+    let i = series.len();
+    series.push(Series {
+        venue,
+        stream,
+        symbol: Box::from(symbol),
+        open: BTreeMap::new(),
+        last: None,
+        trades_by_input: Vec::new(),
+        duplicates: 0,
+    });
+    index.entry(Box::from(symbol)).or_default().push(i);
+    i
+}
+
+fn add_input_trades<B>(series: &mut Series<B>, input: u32, n: u64) {
     if n == 0 {
         return;
     }

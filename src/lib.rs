@@ -27,6 +27,7 @@ pub mod engine;
 pub mod flatjson;
 pub mod fxhash;
 pub mod json;
+pub mod observe;
 pub mod output;
 pub mod progress;
 pub mod report;

@@ -75,6 +75,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     let Outcome {
         series,
         inputs: mut reports,
+        ..
     } = outcome;
 
     // One stream per (venue, symbol): the preferred one (Binance: trade over aggTrade).
