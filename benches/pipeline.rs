@@ -430,6 +430,7 @@ fn run_engine(path: &Path, pool: &rayon::ThreadPool, csv: &mut Vec<u8>) -> (usiz
         keep_pre_capture: false,
         strict: false,
         venue_override: None,
+        window: (i64::MIN, i64::MAX),
     };
     let mut store = RowStore::new(std::env::temp_dir());
     let engine = Engine::new(

@@ -53,6 +53,7 @@ pub const SKIP_PRE_CAPTURE: &str =
 pub const SKIP_HISTORY: &str = "history (labelled snapshot of past trades)";
 pub const SKIP_LATE: &str = "late (arrived after its bucket was closed; see --max-delay)";
 pub const SKIP_OVERFLOW: &str = "exact sum would exceed 256 bits";
+pub const SKIP_WINDOW: &str = "outside --from/--to";
 
 /// What the pipeline needs to know.
 #[derive(Clone, Debug)]
@@ -64,6 +65,8 @@ pub struct Settings {
     pub keep_pre_capture: bool,
     pub strict: bool,
     pub venue_override: Option<&'static str>,
+    /// Only trades with trade times in `[from, to)` are taken (`--from`/`--to`).
+    pub window: (i64, i64),
 }
 
 /// Connection state of a recording at some line.
@@ -148,6 +151,9 @@ fn admit(t: &Trade, conn: &Conn, frontier: i64, s: &Settings) -> Result<(), &'st
                 return Err(SKIP_PRE_CAPTURE);
             }
         }
+    }
+    if t.time < s.window.0 || t.time >= s.window.1 {
+        return Err(SKIP_WINDOW);
     }
     if t.time < frontier {
         return Err(SKIP_LATE);

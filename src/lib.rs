@@ -15,6 +15,8 @@
 //! - [`venue`]: venue decoders.
 //! - [`trade`], [`decimal`], [`time`]: the domain values.
 //! - [`bar`], [`dedup`], [`engine`]: aggregation.
+//! - [`observe`], [`stats`], [`gate`]: the quality report that watches the same pass.
+//! - [`select`]: which symbols and times a run keeps.
 //! - [`output`], [`report`], [`progress`]: what users see.
 
 pub mod bar;
@@ -26,11 +28,14 @@ pub mod dedup;
 pub mod engine;
 pub mod flatjson;
 pub mod fxhash;
+pub mod gate;
 pub mod json;
 pub mod observe;
 pub mod output;
 pub mod progress;
 pub mod report;
+pub mod select;
+pub mod stats;
 pub mod time;
 pub mod trade;
 pub mod venue;

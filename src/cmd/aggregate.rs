@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use crate::bar::PartialBar;
 use crate::capture::{self, Input};
 use crate::cli::{AggregateArgs, Fill};
-use crate::engine::{Engine, Outcome, Settings};
+use crate::decimal::Decimal;
+use crate::engine::{Engine, Outcome, RowSink, Settings};
 use crate::output::{self, RowStore};
 use crate::progress::Progress;
 use crate::report;
+use crate::select::{Candidate, VolumeTracker};
 use crate::venue;
 
 /// Run the subcommand; returns the process exit code.
@@ -45,6 +48,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
             .venue
             .as_ref()
             .map(|v| &*Box::leak(v.to_lowercase().into_boxed_str())),
+        window: args.select.window(),
     };
     let total_bytes: u64 = inputs
         .iter()
@@ -60,10 +64,15 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     };
     let mut store = RowStore::new(spill_dir);
     let progress = Progress::new(total_bytes, args.quiet);
-    let engine = Engine::new(settings, args.fill == Fill::Forward, inputs, &mut store);
+    let mut sink = VolumeSink {
+        store: &mut store,
+        volumes: Vec::new(),
+    };
+    let engine = Engine::new(settings, args.fill == Fill::Forward, inputs, &mut sink);
     let outcome = engine
         .run(&pool, &|b| progress.set(b))
         .map_err(|f| anyhow::anyhow!(f.0))?;
+    let volumes = std::mem::take(&mut sink.volumes);
     progress.finish();
     if let Some(e) = store.take_error() {
         bail!(
@@ -104,6 +113,30 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
         }
     }
 
+    // --symbols, --venues, --top, --min-quote-volume-24h: which rows are written.
+    let selection = args.select.selection();
+    if !selection.is_all() {
+        let rows: Vec<((&str, &str), usize)> = chosen.iter().map(|(&k, &si)| (k, si)).collect();
+        let cands: Vec<Candidate> = rows
+            .iter()
+            .map(|&((venue, symbol), si)| {
+                let v = volumes.get(si).cloned().unwrap_or_default();
+                Candidate {
+                    venue,
+                    symbol,
+                    quote_volume: v.total(),
+                    best_24h: v.best(),
+                }
+            })
+            .collect();
+        let keep = selection.keep(&cands);
+        for (((k, _), _), keep) in rows.iter().zip(&cands).zip(keep) {
+            if !keep {
+                chosen.remove(k);
+            }
+        }
+    }
+
     let write_result = if to_stdout {
         write_long(&series, &chosen, &store)
     } else {
@@ -129,6 +162,26 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
         }
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+/// The row store, plus each series' quote volume for the selection by volume.
+struct VolumeSink<'a> {
+    store: &'a mut RowStore,
+    volumes: Vec<VolumeTracker>,
+}
+
+impl RowSink for VolumeSink<'_> {
+    fn bar(&mut self, si: usize, bucket: i64, bar: &PartialBar) {
+        if si >= self.volumes.len() {
+            self.volumes.resize_with(si + 1, VolumeTracker::default);
+        }
+        self.volumes[si].add(bucket, bar.quote_volume);
+        self.store.bar(si, bucket, bar);
+    }
+
+    fn fill(&mut self, si: usize, bucket: i64, close: Decimal) {
+        self.store.fill(si, bucket, close);
+    }
 }
 
 /// Without --force, stop before any work if the directory already holds bar files.

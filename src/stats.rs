@@ -1,0 +1,811 @@
+//! Capture quality figures, gathered from the same pass `aggregate` makes.
+//!
+//! [`StatsObserver`] watches the engine (see [`crate::observe`]): every bucket it closes,
+//! the trades that went into each bar (after deduplication), every admitted or skipped
+//! trade in arrival order and every receive time. From these it keeps, per series, counters
+//! and small histograms, never a list that grows with the capture (the exceptions are one
+//! record per recorder outage and the zero-volume runs not yet past every input's clock).
+//! [`StatsObserver::finish`] turns them into [`Figures`] per series. docs/stats.md defines
+//! every figure.
+
+use std::collections::BTreeMap;
+
+use crate::bar::PartialBar;
+use crate::decimal::{Decimal, Sum};
+use crate::engine::{SKIP_HISTORY, SKIP_LATE, SKIP_PRE_CAPTURE};
+use crate::observe::{BucketObs, Fate, Observer, WorkerObs};
+use crate::select::VolumeTracker;
+use crate::time::NS_PER_MS;
+use crate::trade::Trade;
+
+/// A trade's (time, price, size), prices and sizes normalised so `1.10` equals `1.1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Sig {
+    time: i64,
+    price: [u64; 2],
+    size: [u64; 2],
+    price_scale: u8,
+    size_scale: u8,
+}
+
+impl Sig {
+    fn of(t: &Trade) -> Sig {
+        let (p, q) = (t.price.normalized(), t.size.normalized());
+        Sig {
+            time: t.time,
+            price: [(p.mant >> 64) as u64, p.mant as u64],
+            size: [(q.mant >> 64) as u64, q.mant as u64],
+            price_scale: p.scale,
+            size_scale: q.scale,
+        }
+    }
+}
+
+/// The distinct signatures of a bar's trades, sorted (time first).
+#[derive(Debug, Default)]
+pub struct SigSet {
+    sigs: Vec<Sig>,
+}
+
+impl SigSet {
+    fn distinct_times(&self) -> u64 {
+        let mut n = 0;
+        let mut last = None;
+        for s in &self.sigs {
+            if last != Some(s.time) {
+                n += 1;
+                last = Some(s.time);
+            }
+        }
+        n
+    }
+}
+
+impl BucketObs for SigSet {
+    #[inline]
+    fn add(&mut self, t: &Trade) {
+        let s = Sig::of(t);
+        match self.sigs.last() {
+            Some(last) if *last < s => self.sigs.push(s),
+            None => self.sigs.push(s),
+            Some(_) => {
+                if let Err(i) = self.sigs.binary_search(&s) {
+                    self.sigs.insert(i, s);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: SigSet) {
+        if other.sigs.is_empty() {
+            return;
+        }
+        if self.sigs.is_empty() {
+            *self = other;
+            return;
+        }
+        if self.sigs.last() < other.sigs.first() {
+            self.sigs.extend_from_slice(&other.sigs);
+            return;
+        }
+        let (a, b) = (std::mem::take(&mut self.sigs), other.sigs);
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => {
+                    out.push(a[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.push(a[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        self.sigs = out;
+    }
+}
+
+/// Worker-side settings.
+#[derive(Clone, Debug)]
+pub struct StatsWorker {
+    /// A silence between received messages longer than this is an outage, ns.
+    gap: i64,
+}
+
+/// Slots of a chunk's arrival log at or above this are skipped-trade series.
+const SIDE: u32 = 1 << 31;
+
+/// What a worker gathers over one chunk.
+#[derive(Default)]
+pub struct StatsChunk {
+    first_recv: Option<i64>,
+    max_recv: i64,
+    /// Silences longer than the gap inside the chunk: (running maximum before, next).
+    gaps: Vec<(i64, i64)>,
+    /// Admitted and late trades in arrival order: (slot, trade time).
+    arrivals: Vec<(u32, i64)>,
+    /// (slot, receive − trade time) of admitted trades whose message has a receive time.
+    latencies: Vec<(u32, i64)>,
+    /// Series of skipped trades (slot − SIDE indexes this), with their skip counts.
+    side: Vec<(&'static str, u8, Box<str>, Skips)>,
+}
+
+/// Trades left out by the engine's rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Skips {
+    pub pre_capture: u64,
+    pub history: u64,
+    pub late: u64,
+}
+
+impl WorkerObs for StatsWorker {
+    type Chunk = StatsChunk;
+    type Bucket = SigSet;
+
+    #[inline]
+    fn received(&self, c: &mut StatsChunk, recv: i64) {
+        match c.first_recv {
+            None => {
+                c.first_recv = Some(recv);
+                c.max_recv = recv;
+            }
+            Some(_) => {
+                if recv > c.max_recv {
+                    if recv - c.max_recv > self.gap {
+                        c.gaps.push((c.max_recv, recv));
+                    }
+                    c.max_recv = recv;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn admitted(&self, c: &mut StatsChunk, group: u32, t: &Trade, recv: Option<i64>, _fate: Fate) {
+        c.arrivals.push((group, t.time));
+        if let Some(r) = recv {
+            c.latencies.push((group, r - t.time));
+        }
+    }
+
+    fn skipped(&self, c: &mut StatsChunk, t: &Trade, reason: &'static str) {
+        let i = match c.side.iter().position(|(v, s, sym, _)| {
+            std::ptr::eq(*v, t.venue) && *s == t.stream && **sym == *t.symbol
+        }) {
+            Some(i) => i,
+            None => {
+                c.side
+                    .push((t.venue, t.stream, Box::from(&*t.symbol), Skips::default()));
+                c.side.len() - 1
+            }
+        };
+        let sk = &mut c.side[i].3;
+        if reason == SKIP_LATE {
+            sk.late += 1;
+            c.arrivals.push((SIDE + i as u32, t.time));
+        } else if reason == SKIP_PRE_CAPTURE {
+            sk.pre_capture += 1;
+        } else if reason == SKIP_HISTORY {
+            sk.history += 1;
+        }
+    }
+}
+
+/// A histogram of integer values (exact nearest-rank percentiles).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Histogram {
+    counts: BTreeMap<i64, u64>,
+    n: u64,
+}
+
+impl Histogram {
+    pub fn add(&mut self, v: i64, count: u64) {
+        if count > 0 {
+            *self.counts.entry(v).or_insert(0) += count;
+            self.n += count;
+        }
+    }
+
+    pub fn absorb(&mut self, o: &Histogram) {
+        for (&v, &c) in &o.counts {
+            self.add(v, c);
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The nearest-rank `p`-th percentile (`p` in 1..=100): the smallest value v such that
+    /// at least p % of the values are <= v, i.e. the value of rank ceil(p × n / 100).
+    pub fn percentile(&self, p: u64) -> Option<i64> {
+        if self.n == 0 {
+            return None;
+        }
+        let rank = (p * self.n).div_ceil(100).max(1);
+        let mut seen = 0;
+        for (&v, &c) in &self.counts {
+            seen += c;
+            if seen >= rank {
+                return Some(v);
+            }
+        }
+        self.counts.keys().next_back().copied()
+    }
+
+    pub fn max(&self) -> Option<i64> {
+        self.counts.keys().next_back().copied()
+    }
+}
+
+/// What is kept per series while the pass runs.
+#[derive(Default)]
+struct SeriesAcc {
+    /// The series got trades into a bar-building group (aggregate knows it).
+    in_bars: bool,
+    trades: u64,
+    skips: Skips,
+    first: Option<i64>,
+    last: Option<i64>,
+    traded_intervals: u64,
+    zero_range: u64,
+    zero_interval: u64,
+    collisions: u64,
+    zero_volume: u64,
+    zero_volume_outage: u64,
+    runs: Histogram,
+    /// (length, start) of the longest zero-volume run (the earliest of equal ones).
+    longest: Option<(u64, i64)>,
+    /// Running maximum trade time per input, for out-of-order arrival.
+    arrival_max: Vec<(u32, i64)>,
+    out_of_order: u64,
+    max_lateness: i64,
+    /// Latency in whole ms (floor), with the exact ns maximum and the negatives.
+    latency_ms: Histogram,
+    latency_max: Option<i64>,
+    latency_negative: u64,
+    volume: VolumeTracker,
+}
+
+/// Receive times of one input: first, running maximum, silences longer than the gap.
+#[derive(Clone, Debug, Default)]
+pub struct Reception {
+    pub first: Option<i64>,
+    pub max: i64,
+    /// (last message before, next message), in time order.
+    pub outages: Vec<(i64, i64)>,
+}
+
+impl Reception {
+    /// Closed stretches `[from, to]` of this input during which messages arrived at most
+    /// `gap` apart, that meet the open interval (lo, hi).
+    fn covered_stretches(&self, lo: i64, hi: i64, out: &mut Vec<(i64, i64)>) {
+        let Some(first) = self.first else { return };
+        // Stretch k runs from the end of outage k-1 (or `first`) to the start of outage k
+        // (or `max`).
+        let n = self.outages.len();
+        let start_k = self.outages.partition_point(|o| o.1 <= lo);
+        for k in start_k..=n {
+            let from = if k == 0 { first } else { self.outages[k - 1].1 };
+            let to = if k == n { self.max } else { self.outages[k].0 };
+            if from >= hi {
+                break;
+            }
+            if to > lo {
+                out.push((from, to));
+            }
+        }
+    }
+}
+
+/// The `stats` observer.
+pub struct StatsObserver {
+    interval: i64,
+    gap: i64,
+    series: Vec<SeriesAcc>,
+    inputs: Vec<Reception>,
+    /// Zero-volume runs (series, start, length) waiting until every input has read past
+    /// them, to be told apart as outage or quiet.
+    pending: Vec<(usize, i64, u64)>,
+    scratch: Vec<(i64, i64)>,
+}
+
+impl StatsObserver {
+    /// `interval`: bucket width; `gap`: the silence that makes an outage (ns).
+    /// `volume_window`: the trailing window of `--min-quote-volume-24h` (ns).
+    pub fn new(interval: i64, gap: i64) -> StatsObserver {
+        StatsObserver {
+            interval,
+            gap,
+            series: Vec::new(),
+            inputs: Vec::new(),
+            pending: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn acc(&mut self, si: usize) -> &mut SeriesAcc {
+        if si >= self.series.len() {
+            self.series.resize_with(si + 1, SeriesAcc::default);
+        }
+        &mut self.series[si]
+    }
+
+    fn input(&mut self, i: usize) -> &mut Reception {
+        if i >= self.inputs.len() {
+            self.inputs.resize_with(i + 1, Reception::default);
+        }
+        &mut self.inputs[i]
+    }
+
+    /// Is some part of the interval [lo, hi) inside an outage of some input that no input
+    /// covered with received messages?
+    fn in_outage(&mut self, lo: i64, hi: i64) -> bool {
+        for i in 0..self.inputs.len() {
+            let outages = &self.inputs[i].outages;
+            let k0 = outages.partition_point(|o| o.1 <= lo);
+            for k in k0..outages.len() {
+                let (a, b) = outages[k];
+                if a >= hi {
+                    break;
+                }
+                // The silence (a, b) meets [lo, hi) in (max(a, lo), min(b, hi)).
+                let (x, y) = (a.max(lo), b.min(hi));
+                if x >= y {
+                    continue;
+                }
+                let mut s = std::mem::take(&mut self.scratch);
+                s.clear();
+                for r in &self.inputs {
+                    r.covered_stretches(x, y, &mut s);
+                }
+                s.sort_unstable();
+                let mut cur = x;
+                let mut covered = false;
+                for &(from, to) in &s {
+                    if from > cur {
+                        break;
+                    }
+                    cur = cur.max(to);
+                    if cur >= y {
+                        covered = true;
+                        break;
+                    }
+                }
+                self.scratch = s;
+                if !covered {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn classify_pending(&mut self, upto: i64) {
+        let interval = self.interval;
+        let pending = std::mem::take(&mut self.pending);
+        let mut keep = Vec::new();
+        for (si, start, len) in pending {
+            let end = start + len as i64 * interval;
+            if end > upto {
+                keep.push((si, start, len));
+                continue;
+            }
+            let mut outage = 0;
+            if self.in_outage(start, end) {
+                for k in 0..len as i64 {
+                    let lo = start + k * interval;
+                    if self.in_outage(lo, lo + interval) {
+                        outage += 1;
+                    }
+                }
+            }
+            self.series[si].zero_volume_outage += outage;
+        }
+        self.pending = keep;
+    }
+
+    /// Figures per series (indexes of the engine's series), and whether any input had
+    /// receive times.
+    pub fn finish(mut self, n_series: usize) -> (Vec<Figures>, Vec<Reception>) {
+        self.classify_pending(i64::MAX);
+        self.acc(n_series.saturating_sub(1));
+        let interval = self.interval;
+        let any_recv = self.inputs.iter().any(|r| r.first.is_some());
+        let figures = self
+            .series
+            .into_iter()
+            .map(|a| {
+                let intervals = match (a.first, a.last) {
+                    (Some(f), Some(l)) => ((l - f) / interval + 1) as u64,
+                    _ => 0,
+                };
+                Figures {
+                    in_bars: a.in_bars,
+                    trades: a.trades,
+                    duplicates: 0,
+                    skips: a.skips,
+                    first: a.first,
+                    last: a.last,
+                    interval,
+                    intervals,
+                    traded_intervals: a.traded_intervals,
+                    zero_volume: a.zero_volume,
+                    zero_volume_outage: any_recv.then_some(a.zero_volume_outage),
+                    runs: a.runs,
+                    longest: a.longest,
+                    zero_interval: a.zero_interval,
+                    zero_range: a.zero_range,
+                    collisions: a.collisions,
+                    out_of_order: a.out_of_order,
+                    max_lateness: a.max_lateness,
+                    latency_ms: a.latency_ms,
+                    latency_max: a.latency_max,
+                    latency_negative: a.latency_negative,
+                    quote_volume: a.volume.total(),
+                    best_window_quote_volume: a.volume.best(),
+                }
+            })
+            .collect();
+        (figures, self.inputs)
+    }
+}
+
+impl Observer for StatsObserver {
+    type Worker = StatsWorker;
+
+    fn worker(&self) -> StatsWorker {
+        StatsWorker { gap: self.gap }
+    }
+
+    fn chunk(
+        &mut self,
+        input: usize,
+        c: StatsChunk,
+        series_of: &[usize],
+        intern: &mut dyn FnMut(&'static str, u8, &str) -> usize,
+    ) {
+        let gap = self.gap;
+        if let Some(first) = c.first_recv {
+            let r = self.input(input);
+            match r.first {
+                None => {
+                    r.first = Some(first);
+                    r.max = first;
+                }
+                Some(_) => {
+                    if first > r.max {
+                        if first - r.max > gap {
+                            r.outages.push((r.max, first));
+                        }
+                        r.max = first;
+                    }
+                }
+            }
+            for &(a, b) in &c.gaps {
+                let a = a.max(r.max);
+                if b - a > gap {
+                    r.outages.push((a, b));
+                }
+                r.max = r.max.max(b);
+            }
+            r.max = r.max.max(c.max_recv);
+        }
+        let side: Vec<usize> = c
+            .side
+            .iter()
+            .map(|(v, s, sym, _)| intern(v, *s, sym))
+            .collect();
+        for (k, (_, _, _, sk)) in c.side.iter().enumerate() {
+            let a = self.acc(side[k]);
+            a.skips.pre_capture += sk.pre_capture;
+            a.skips.history += sk.history;
+            a.skips.late += sk.late;
+        }
+        for &si in series_of {
+            self.acc(si).in_bars = true;
+        }
+        let resolve = |slot: u32| -> usize {
+            if slot >= SIDE {
+                side[(slot - SIDE) as usize]
+            } else {
+                series_of[slot as usize]
+            }
+        };
+        let input = input as u32;
+        for &(slot, time) in &c.arrivals {
+            let si = resolve(slot);
+            let a = self.acc(si);
+            let m = match a.arrival_max.iter_mut().rev().find(|(i, _)| *i == input) {
+                Some((_, m)) => m,
+                None => {
+                    a.arrival_max.push((input, time));
+                    continue;
+                }
+            };
+            if time < *m {
+                a.out_of_order += 1;
+                a.max_lateness = a.max_lateness.max(*m - time);
+            } else {
+                *m = time;
+            }
+        }
+        let mut lat = c.latencies;
+        lat.sort_unstable();
+        let mut k = 0;
+        while k < lat.len() {
+            let slot = lat[k].0;
+            let si = resolve(slot);
+            let mut end = k;
+            while end < lat.len() && lat[end].0 == slot {
+                end += 1;
+            }
+            let a = self.acc(si);
+            let run = &lat[k..end];
+            a.latency_negative += run.iter().take_while(|(_, l)| *l < 0).count() as u64;
+            let max = run[run.len() - 1].1;
+            a.latency_max = Some(a.latency_max.map_or(max, |m| m.max(max)));
+            let mut j = 0;
+            while j < run.len() {
+                let ms = run[j].1.div_euclid(NS_PER_MS);
+                let mut n = 0;
+                while j < run.len() && run[j].1.div_euclid(NS_PER_MS) == ms {
+                    n += 1;
+                    j += 1;
+                }
+                a.latency_ms.add(ms, n);
+            }
+            k = end;
+        }
+    }
+
+    fn closed(&mut self, si: usize, bucket: i64, bar: &PartialBar, sigs: SigSet) {
+        let interval = self.interval;
+        let a = self.acc(si);
+        a.trades += bar.trades;
+        a.traded_intervals += 1;
+        if bar.high == bar.low {
+            a.zero_range += 1;
+        }
+        a.zero_interval += bar.trades.saturating_sub(sigs.distinct_times());
+        a.collisions += bar.trades.saturating_sub(sigs.sigs.len() as u64);
+        a.volume.add(bucket, bar.quote_volume);
+        let mut run = None;
+        if let Some(last) = a.last {
+            let len = ((bucket - last) / interval - 1) as u64;
+            if len > 0 {
+                let start = last + interval;
+                a.zero_volume += len;
+                a.runs.add(len as i64, 1);
+                if a.longest.is_none_or(|(l, _)| len > l) {
+                    a.longest = Some((len, start));
+                }
+                run = Some((start, len));
+            }
+        }
+        a.first.get_or_insert(bucket);
+        a.last = Some(bucket);
+        if let Some((start, len)) = run {
+            self.pending.push((si, start, len));
+        }
+    }
+
+    fn watermark(&mut self, time: i64) {
+        if !self.pending.is_empty() {
+            self.classify_pending(time);
+        }
+    }
+}
+
+/// The figures of one series (docs/stats.md).
+#[derive(Clone, Debug)]
+pub struct Figures {
+    pub in_bars: bool,
+    pub trades: u64,
+    pub duplicates: u64,
+    pub skips: Skips,
+    /// First and last traded bucket (start, ns).
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub interval: i64,
+    pub intervals: u64,
+    pub traded_intervals: u64,
+    pub zero_volume: u64,
+    /// Zero-volume intervals that meet a recorder outage (None: no receive times).
+    pub zero_volume_outage: Option<u64>,
+    /// Lengths of the zero-volume runs (intervals).
+    pub runs: Histogram,
+    /// (length, start) of the longest run.
+    pub longest: Option<(u64, i64)>,
+    pub zero_interval: u64,
+    pub zero_range: u64,
+    pub collisions: u64,
+    pub out_of_order: u64,
+    /// ns
+    pub max_lateness: i64,
+    /// Receive − trade time, floor ms.
+    pub latency_ms: Histogram,
+    /// ns
+    pub latency_max: Option<i64>,
+    pub latency_negative: u64,
+    pub quote_volume: Sum,
+    /// The largest quote volume over a trailing 24 h window.
+    pub best_window_quote_volume: Sum,
+}
+
+impl Figures {
+    /// The figures of several series together (the total row): counts summed, the longest
+    /// run the longest, histograms merged, the span from the first start to the last end.
+    pub fn total<'a>(all: impl IntoIterator<Item = &'a Figures>, interval: i64) -> Figures {
+        let mut t = Figures {
+            in_bars: true,
+            trades: 0,
+            duplicates: 0,
+            skips: Skips::default(),
+            first: None,
+            last: None,
+            interval,
+            intervals: 0,
+            traded_intervals: 0,
+            zero_volume: 0,
+            zero_volume_outage: None,
+            runs: Histogram::default(),
+            longest: None,
+            zero_interval: 0,
+            zero_range: 0,
+            collisions: 0,
+            out_of_order: 0,
+            max_lateness: 0,
+            latency_ms: Histogram::default(),
+            latency_max: None,
+            latency_negative: 0,
+            quote_volume: Sum::ZERO,
+            best_window_quote_volume: Sum::ZERO,
+        };
+        for f in all {
+            t.trades += f.trades;
+            t.duplicates += f.duplicates;
+            t.skips.pre_capture += f.skips.pre_capture;
+            t.skips.history += f.skips.history;
+            t.skips.late += f.skips.late;
+            t.first = match (t.first, f.first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            t.last = t.last.max(f.last);
+            t.intervals += f.intervals;
+            t.traded_intervals += f.traded_intervals;
+            t.zero_volume += f.zero_volume;
+            if let Some(o) = f.zero_volume_outage {
+                t.zero_volume_outage = Some(t.zero_volume_outage.unwrap_or(0) + o);
+            }
+            t.runs.absorb(&f.runs);
+            if let Some((l, s)) = f.longest {
+                let better = match t.longest {
+                    None => true,
+                    Some((tl, ts)) => l > tl || (l == tl && s < ts),
+                };
+                if better {
+                    t.longest = Some((l, s));
+                }
+            }
+            t.zero_interval += f.zero_interval;
+            t.zero_range += f.zero_range;
+            t.collisions += f.collisions;
+            t.out_of_order += f.out_of_order;
+            t.max_lateness = t.max_lateness.max(f.max_lateness);
+            t.latency_ms.absorb(&f.latency_ms);
+            t.latency_max = t.latency_max.max(f.latency_max);
+            t.latency_negative += f.latency_negative;
+            t.quote_volume = t
+                .quote_volume
+                .checked_add(f.quote_volume)
+                .unwrap_or(t.quote_volume);
+        }
+        t
+    }
+}
+
+/// `100 × a / b`, rounded to 4 decimals (None when b is 0).
+pub fn pct(a: u64, b: u64) -> Option<f64> {
+    if b == 0 {
+        return None;
+    }
+    Some((a as f64 * 1_000_000.0 / b as f64).round() / 10_000.0)
+}
+
+/// A duration in ns as milliseconds, exactly (`1.5`, `-3`, `0.000001`).
+pub fn ms_text(ns: i64) -> String {
+    scaled_text(ns, 6)
+}
+
+/// A duration in ns as seconds, exactly (`10`, `0.25`).
+pub fn secs_text(ns: i64) -> String {
+    scaled_text(ns, 9)
+}
+
+fn scaled_text(ns: i64, scale: u8) -> String {
+    let mut out = Vec::new();
+    if ns < 0 {
+        out.push(b'-');
+    }
+    let d = Decimal::new(ns.unsigned_abs() as u128, scale);
+    crate::decimal::write_decimal(&mut out, d);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let mut h = Histogram::default();
+        assert_eq!(h.percentile(50), None);
+        for v in [5, 1, 3, 2, 4] {
+            h.add(v, 1);
+        }
+        // n = 5: p50 is rank 3, p99 rank 5, p20 rank 1, p21 rank 2.
+        assert_eq!(h.percentile(50), Some(3));
+        assert_eq!(h.percentile(99), Some(5));
+        assert_eq!(h.percentile(20), Some(1));
+        assert_eq!(h.percentile(21), Some(2));
+        let mut h = Histogram::default();
+        h.add(7, 99);
+        h.add(100, 1);
+        // n = 100: p99 is rank 99 (7), p100 rank 100.
+        assert_eq!(h.percentile(99), Some(7));
+        assert_eq!(h.percentile(100), Some(100));
+        assert_eq!(h.percentile(50), Some(7));
+    }
+
+    #[test]
+    fn ms_text_is_exact() {
+        assert_eq!(ms_text(1_500_000), "1.5");
+        assert_eq!(ms_text(-3_000_000), "-3");
+        assert_eq!(ms_text(1), "0.000001");
+        assert_eq!(ms_text(0), "0");
+    }
+
+    #[test]
+    fn sig_sets_merge_as_unions() {
+        let d = |s: &str| Decimal::parse(s).unwrap();
+        let trade = |time: i64, p: &str, q: &str| Trade {
+            venue: "x",
+            stream: 0,
+            symbol: "S".into(),
+            time,
+            price: d(p),
+            size: d(q),
+            side: crate::trade::Side::Buy,
+            id: crate::trade::TradeId::None,
+            id_ordered: false,
+            history: false,
+        };
+        let mut a = SigSet::default();
+        a.add(&trade(5, "1.10", "2"));
+        a.add(&trade(3, "1", "2"));
+        a.add(&trade(5, "1.1", "2.000"));
+        assert_eq!(a.sigs.len(), 2);
+        let mut b = SigSet::default();
+        b.add(&trade(5, "1.1", "2"));
+        b.add(&trade(4, "1", "2"));
+        a.merge(b);
+        assert_eq!(a.sigs.len(), 3);
+        assert_eq!(a.distinct_times(), 3);
+        assert!(a.sigs.windows(2).all(|w| w[0] < w[1]));
+    }
+}
