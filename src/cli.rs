@@ -147,12 +147,12 @@ pub struct AggregateArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct SelectArgs {
     /// Only these symbols (comma-separated, ASCII case ignored).
-    #[arg(long, value_name = "A,B", value_parser = parse_list)]
-    pub symbols: Option<Vec<String>>,
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub symbols: Vec<String>,
 
     /// Only these venues (comma-separated names as written, e.g. binance,binance-futures).
-    #[arg(long, value_name = "A,B", value_parser = parse_list)]
-    pub venues: Option<Vec<String>>,
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub venues: Vec<String>,
 
     /// Only trades at or after this time (ISO 8601 or epoch ms).
     #[arg(long, value_name = "TIME", value_parser = crate::select::parse_time)]
@@ -171,19 +171,11 @@ pub struct SelectArgs {
     pub min_quote_volume_24h: Option<crate::decimal::Decimal>,
 }
 
-fn parse_list(text: &str) -> Result<Vec<String>, String> {
-    let v = crate::select::parse_list(text);
-    if v.is_empty() {
-        return Err("an empty list".into());
-    }
-    Ok(v)
-}
-
 impl SelectArgs {
     pub fn selection(&self) -> crate::select::Selection {
         crate::select::Selection {
-            symbols: self.symbols.clone().unwrap_or_default(),
-            venues: self.venues.clone().unwrap_or_default(),
+            symbols: crate::select::parse_list(&self.symbols.join(",")),
+            venues: crate::select::parse_list(&self.venues.join(",")),
             top: self.top,
             min_quote_volume_24h: self.min_quote_volume_24h,
         }
