@@ -704,3 +704,54 @@ fn selection_keeps_symbols_and_recomputes_the_total() {
             .is_none_or(|f| f >= T0 + 60_000));
     }
 }
+
+#[test]
+fn aggregate_selects_the_same_symbols() {
+    let cap = random_capture(5);
+    let f = write_capture(&cap);
+    let p = f.path().to_str().unwrap();
+    let symbols_of = |args: &[&str]| -> Vec<String> {
+        let out = aggregate(&[&["-o", "-", "-q"], args, &[p]].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut v: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(symbols_of(&["--symbols", "AAA,ccc"]), ["AAA", "CCC"]);
+    assert!(symbols_of(&["--venues", "kraken"]).is_empty());
+    let top = stats_json(&["--format", "json", "--top", "2", p]);
+    let want: Vec<String> = top["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["symbol"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(symbols_of(&["--top", "2"]), want);
+    // --min-quote-volume-24h: the whole capture lies in one day, so a symbol's best
+    // window is its whole quote volume.
+    let all = stats_json(&["--format", "json", p]);
+    let mut qv: Vec<f64> = all["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["quote_volume"].as_f64().unwrap())
+        .collect();
+    qv.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let floor = format!("{}", qv[1].floor());
+    assert_eq!(symbols_of(&["--min-quote-volume-24h", &floor]).len(), 2);
+    let out = aggregate(&["-o", "-", "-q", "--from", "2024-06-20T00:01:00Z", p]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for l in text.lines().skip(1) {
+        let ts: i64 = l.split(',').nth(2).unwrap().parse().unwrap();
+        assert!(ts >= T0 + 60_000, "{l}");
+    }
+}
