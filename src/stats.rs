@@ -311,6 +311,26 @@ impl Reception {
     }
 }
 
+/// Do the inputs' received stretches cover all of (x, y)?
+fn covered(inputs: &[Reception], x: i64, y: i64, s: &mut Vec<(i64, i64)>) -> bool {
+    s.clear();
+    for r in inputs {
+        r.covered_stretches(x, y, s);
+    }
+    s.sort_unstable();
+    let mut cur = x;
+    for &(from, to) in s.iter() {
+        if from > cur {
+            return false;
+        }
+        cur = cur.max(to);
+        if cur >= y {
+            return true;
+        }
+    }
+    false
+}
+
 /// The `stats` observer.
 pub struct StatsObserver {
     interval: i64,
@@ -354,44 +374,20 @@ impl StatsObserver {
     /// Is some part of the interval [lo, hi) inside an outage of some input that no input
     /// covered with received messages?
     fn in_outage(&mut self, lo: i64, hi: i64) -> bool {
-        for i in 0..self.inputs.len() {
-            let outages = &self.inputs[i].outages;
-            let k0 = outages.partition_point(|o| o.1 <= lo);
-            for k in k0..outages.len() {
-                let (a, b) = outages[k];
-                if a >= hi {
-                    break;
-                }
-                // The silence (a, b) meets [lo, hi) in (max(a, lo), min(b, hi)).
-                let (x, y) = (a.max(lo), b.min(hi));
-                if x >= y {
-                    continue;
-                }
-                let mut s = std::mem::take(&mut self.scratch);
-                s.clear();
-                for r in &self.inputs {
-                    r.covered_stretches(x, y, &mut s);
-                }
-                s.sort_unstable();
-                let mut cur = x;
-                let mut covered = false;
-                for &(from, to) in &s {
-                    if from > cur {
-                        break;
-                    }
-                    cur = cur.max(to);
-                    if cur >= y {
-                        covered = true;
-                        break;
-                    }
-                }
-                self.scratch = s;
-                if !covered {
-                    return true;
-                }
-            }
-        }
-        false
+        let mut s = std::mem::take(&mut self.scratch);
+        let found = self.inputs.iter().any(|input| {
+            let k0 = input.outages.partition_point(|o| o.1 <= lo);
+            input.outages[k0..]
+                .iter()
+                .take_while(|o| o.0 < hi)
+                .any(|&(a, b)| {
+                    // The silence (a, b) meets [lo, hi) in (max(a, lo), min(b, hi)).
+                    let (x, y) = (a.max(lo), b.min(hi));
+                    x < y && !covered(&self.inputs, x, y, &mut s)
+                })
+        });
+        self.scratch = s;
+        found
     }
 
     fn classify_pending(&mut self, upto: i64) {

@@ -101,6 +101,9 @@ fn nearest_rank(sorted: &[i64], p: usize) -> Option<i64> {
     Some(sorted[rank - 1])
 }
 
+/// (trade time, price, size), decimals normalised.
+type Signature = (i64, (u128, u32), (u128, u32));
+
 /// Expected figures of one symbol, computed the plain way.
 #[derive(Debug, Default)]
 struct Expect {
@@ -167,7 +170,7 @@ fn reference(cap: &Capture) -> BTreeMap<&'static str, Expect> {
         e.trades = trades.len() as u64;
         trades.sort_by_key(|m| m.time);
         e.zero_interval = trades.windows(2).filter(|w| w[0].time == w[1].time).count() as u64;
-        let mut sigs: HashMap<(i64, (u128, u32), (u128, u32)), u64> = HashMap::new();
+        let mut sigs: HashMap<Signature, u64> = HashMap::new();
         for m in trades.iter() {
             *sigs
                 .entry((m.time, norm(&m.price), norm(&m.qty)))
