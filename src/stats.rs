@@ -18,25 +18,22 @@ use crate::select::VolumeTracker;
 use crate::time::NS_PER_MS;
 use crate::trade::Trade;
 
-/// A trade's (time, price, size), prices and sizes normalised so `1.10` equals `1.1`.
+/// A trade's (time, price, size). Decimals compare by value (`1.10` equals `1.1`), so
+/// no normalisation (a division per trailing zero) is needed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Sig {
     time: i64,
-    price: [u64; 2],
-    size: [u64; 2],
-    price_scale: u8,
-    size_scale: u8,
+    price: Decimal,
+    size: Decimal,
 }
 
 impl Sig {
+    #[inline]
     fn of(t: &Trade) -> Sig {
-        let (p, q) = (t.price.normalized(), t.size.normalized());
         Sig {
             time: t.time,
-            price: [(p.mant >> 64) as u64, p.mant as u64],
-            size: [(q.mant >> 64) as u64, q.mant as u64],
-            price_scale: p.scale,
-            size_scale: q.scale,
+            price: t.price,
+            size: t.size,
         }
     }
 }

@@ -64,11 +64,19 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     };
     let mut store = RowStore::new(spill_dir);
     let progress = Progress::new(total_bytes, args.quiet);
+    // Quote volumes are tracked only when the selection needs them.
+    let selection = args.select.selection();
+    let by_volume = selection.top.is_some() || selection.min_quote_volume_24h.is_some();
     let mut sink = VolumeSink {
         store: &mut store,
         volumes: Vec::new(),
     };
-    let engine = Engine::new(settings, args.fill == Fill::Forward, inputs, &mut sink);
+    let fill = args.fill == Fill::Forward;
+    let engine = if by_volume {
+        Engine::new(settings, fill, inputs, &mut sink)
+    } else {
+        Engine::new(settings, fill, inputs, sink.store)
+    };
     let outcome = engine
         .run(&pool, &|b| progress.set(b))
         .map_err(|f| anyhow::anyhow!(f.0))?;
@@ -114,7 +122,6 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     }
 
     // --symbols, --venues, --top, --min-quote-volume-24h: which rows are written.
-    let selection = args.select.selection();
     if !selection.is_all() {
         let rows: Vec<((&str, &str), usize)> = chosen.iter().map(|(&k, &si)| (k, si)).collect();
         let cands: Vec<Candidate> = rows
