@@ -541,7 +541,7 @@ fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W)
         job,
         s,
         worker,
-        obs: W::Chunk::default(),
+        obs: worker.chunk_state(bytes.len()),
         recv: None,
         counts: Counts::default(),
         groups: Vec::new(),

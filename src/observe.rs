@@ -34,6 +34,12 @@ pub trait WorkerObs: Send + Sync {
     /// What is kept per (series, bucket) beside the partial bar.
     type Bucket: BucketObs;
 
+    /// The state for a chunk of `len` bytes.
+    #[inline(always)]
+    fn chunk_state(&self, _len: usize) -> Self::Chunk {
+        Self::Chunk::default()
+    }
+
     /// A received message with the recorder's receive time (ns).
     #[inline(always)]
     fn received(&self, _c: &mut Self::Chunk, _recv: i64) {}

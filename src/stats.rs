@@ -18,13 +18,15 @@ use crate::select::VolumeTracker;
 use crate::time::NS_PER_MS;
 use crate::trade::Trade;
 
-/// A trade's (time, price, size). Decimals compare by value (`1.10` equals `1.1`), so
-/// no normalisation (a division per trailing zero) is needed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A trade's (time, price, size), 48 bytes. Prices and sizes compare by value (`1.10`
+/// equals `1.1`, through [`Decimal`]'s order), so nothing is normalised per trade.
+#[derive(Clone, Copy, Debug)]
 struct Sig {
     time: i64,
-    price: Decimal,
-    size: Decimal,
+    price: [u64; 2],
+    size: [u64; 2],
+    price_scale: u8,
+    size_scale: u8,
 }
 
 impl Sig {
@@ -32,29 +34,91 @@ impl Sig {
     fn of(t: &Trade) -> Sig {
         Sig {
             time: t.time,
-            price: t.price,
-            size: t.size,
+            price: [(t.price.mant >> 64) as u64, t.price.mant as u64],
+            size: [(t.size.mant >> 64) as u64, t.size.mant as u64],
+            price_scale: t.price.scale,
+            size_scale: t.size.scale,
         }
+    }
+
+    #[inline]
+    fn price(&self) -> Decimal {
+        Decimal::new(
+            ((self.price[0] as u128) << 64) | self.price[1] as u128,
+            self.price_scale,
+        )
+    }
+
+    #[inline]
+    fn size(&self) -> Decimal {
+        Decimal::new(
+            ((self.size[0] as u128) << 64) | self.size[1] as u128,
+            self.size_scale,
+        )
     }
 }
 
-/// The distinct signatures of a bar's trades, sorted (time first).
+impl Ord for Sig {
+    #[inline]
+    fn cmp(&self, o: &Sig) -> std::cmp::Ordering {
+        self.time
+            .cmp(&o.time)
+            .then_with(|| self.price().cmp(&o.price()))
+            .then_with(|| self.size().cmp(&o.size()))
+    }
+}
+
+impl PartialOrd for Sig {
+    #[inline]
+    fn partial_cmp(&self, o: &Sig) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl PartialEq for Sig {
+    #[inline]
+    fn eq(&self, o: &Sig) -> bool {
+        self.cmp(o).is_eq()
+    }
+}
+
+impl Eq for Sig {}
+
+/// The signatures of a bar's trades, appended as they come (trades mostly come in time
+/// order). Distinct signatures are counted when the bucket closes: the list is put in time
+/// order if it is not, and only runs of equal times are sorted by price and size.
 #[derive(Debug, Default)]
 pub struct SigSet {
     sigs: Vec<Sig>,
+    /// `sigs` is in non-decreasing time order.
+    unsorted: bool,
 }
 
 impl SigSet {
-    fn distinct_times(&self) -> u64 {
-        let mut n = 0;
-        let mut last = None;
-        for s in &self.sigs {
-            if last != Some(s.time) {
-                n += 1;
-                last = Some(s.time);
-            }
+    /// Distinct signatures and distinct trade times.
+    fn distinct(mut self) -> (u64, u64) {
+        if self.unsorted {
+            self.sigs.sort_unstable_by_key(|s| s.time);
         }
-        n
+        let (mut sigs, mut times) = (0, 0);
+        let mut i = 0;
+        while i < self.sigs.len() {
+            let t = self.sigs[i].time;
+            let mut j = i + 1;
+            while j < self.sigs.len() && self.sigs[j].time == t {
+                j += 1;
+            }
+            times += 1;
+            let run = &mut self.sigs[i..j];
+            if run.len() == 1 {
+                sigs += 1;
+            } else {
+                run.sort_unstable();
+                sigs += 1 + run.windows(2).filter(|w| w[0] != w[1]).count() as u64;
+            }
+            i = j;
+        }
+        (sigs, times)
     }
 }
 
@@ -63,14 +127,10 @@ impl BucketObs for SigSet {
     fn add(&mut self, t: &Trade) {
         let s = Sig::of(t);
         match self.sigs.last() {
-            Some(last) if *last < s => self.sigs.push(s),
-            None => self.sigs.push(s),
-            Some(_) => {
-                if let Err(i) = self.sigs.binary_search(&s) {
-                    self.sigs.insert(i, s);
-                }
-            }
+            None => self.sigs.reserve(8),
+            Some(last) => self.unsorted |= last.time > s.time,
         }
+        self.sigs.push(s);
     }
 
     fn merge(&mut self, other: SigSet) {
@@ -81,33 +141,9 @@ impl BucketObs for SigSet {
             *self = other;
             return;
         }
-        if self.sigs.last() < other.sigs.first() {
-            self.sigs.extend_from_slice(&other.sigs);
-            return;
-        }
-        let (a, b) = (std::mem::take(&mut self.sigs), other.sigs);
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => {
-                    out.push(a[i]);
-                    i += 1;
-                }
-                std::cmp::Ordering::Greater => {
-                    out.push(b[j]);
-                    j += 1;
-                }
-                std::cmp::Ordering::Equal => {
-                    out.push(a[i]);
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
-        self.sigs = out;
+        self.unsorted |=
+            other.unsorted || self.sigs.last().map(|s| s.time) > other.sigs.first().map(|s| s.time);
+        self.sigs.extend_from_slice(&other.sigs);
     }
 }
 
@@ -147,6 +183,14 @@ pub struct Skips {
 impl WorkerObs for StatsWorker {
     type Chunk = StatsChunk;
     type Bucket = SigSet;
+
+    fn chunk_state(&self, len: usize) -> StatsChunk {
+        StatsChunk {
+            // About one trade per 150 bytes in dense captures: no regrowth on those.
+            arrivals: Vec::with_capacity(len / 128),
+            ..StatsChunk::default()
+        }
+    }
 
     #[inline]
     fn received(&self, c: &mut StatsChunk, recv: i64) {
@@ -573,8 +617,9 @@ impl Observer for StatsObserver {
         if bar.high == bar.low {
             a.zero_range += 1;
         }
-        a.zero_interval += bar.trades.saturating_sub(sigs.distinct_times());
-        a.collisions += bar.trades.saturating_sub(sigs.sigs.len() as u64);
+        let (distinct, times) = sigs.distinct();
+        a.zero_interval += bar.trades.saturating_sub(times);
+        a.collisions += bar.trades.saturating_sub(distinct);
         a.volume.add(bucket, bar.quote_volume);
         let mut run = None;
         if let Some(last) = a.last {
@@ -792,13 +837,12 @@ mod tests {
         a.add(&trade(5, "1.10", "2"));
         a.add(&trade(3, "1", "2"));
         a.add(&trade(5, "1.1", "2.000"));
-        assert_eq!(a.sigs.len(), 2);
         let mut b = SigSet::default();
         b.add(&trade(5, "1.1", "2"));
         b.add(&trade(4, "1", "2"));
+        b.add(&trade(5, "1.2", "2"));
         a.merge(b);
-        assert_eq!(a.sigs.len(), 3);
-        assert_eq!(a.distinct_times(), 3);
-        assert!(a.sigs.windows(2).all(|w| w[0] < w[1]));
+        // Signatures (3, 1, 2), (4, 1, 2), (5, 1.1, 2), (5, 1.2, 2); times 3, 4, 5.
+        assert_eq!(a.distinct(), (4, 3));
     }
 }
