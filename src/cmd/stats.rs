@@ -477,6 +477,10 @@ fn table_cell(m: &Map<String, Value>, key: &str) -> String {
     }
     match m.get(key) {
         None | Some(Value::Null) => "-".into(),
+        // Percentages with two decimals in the table (JSON and CSV keep four).
+        Some(Value::Number(n)) if key.ends_with("_pct") => {
+            format!("{:.2}", n.as_f64().unwrap_or(0.0))
+        }
         Some(v) => text(v),
     }
 }
