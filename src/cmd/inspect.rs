@@ -22,7 +22,7 @@ use crate::json::Tape;
 use crate::report::Reasons;
 use crate::time::format_iso;
 use crate::trade::Trade;
-use crate::venue::{self, Ctx, Decoded, Out};
+use crate::venue::{self, Channels, Ctx, Decoded, Out};
 
 /// What one input holds.
 #[derive(Debug, Default)]
@@ -72,7 +72,7 @@ fn max_opt(a: Option<i64>, b: i64) -> Option<i64> {
 }
 
 impl Inspection {
-    fn line(&mut self, line: &[u8], url: &mut Option<String>, scratch: &mut Scratch) {
+    fn line(&mut self, line: &[u8], conn: &mut ConnState, scratch: &mut Scratch) {
         self.lines += 1;
         let line_no = self.lines;
         let (recv, payload, env) = match envelope::parse_line(line) {
@@ -82,10 +82,12 @@ impl Inspection {
             }
             Ok(Line::Blank) => {
                 self.disconnects += 1;
+                conn.channels.clear();
                 return;
             }
             Ok(Line::Connect { url: u, time }) => {
-                *url = Some(u.to_string());
+                conn.url = Some(u.to_string());
+                conn.channels.clear();
                 *self.envelopes.entry("cryptofeed recording").or_insert(0) += 1;
                 self.recorder_lines += 1;
                 self.first_receive = min_opt(self.first_receive, time);
@@ -134,7 +136,8 @@ impl Inspection {
             self.last_receive = max_opt(self.last_receive, r);
         }
         let ctx = Ctx {
-            url: url.as_deref(),
+            url: conn.url.as_deref(),
+            channels: (!conn.channels.is_empty()).then_some(&conn.channels),
         };
         let mut buf = Buf::default();
         let decoded = match msg {
@@ -147,6 +150,27 @@ impl Inspection {
             Ok(Decoded::Other { venue, kind }) => {
                 *self.venues.entry(venue).or_insert(0) += 1;
                 self.count_kind(venue, &kind);
+            }
+            Ok(Decoded::Channel {
+                venue, id, channel, ..
+            }) => {
+                *self.venues.entry(venue).or_insert(0) += 1;
+                self.count_kind(
+                    venue,
+                    if channel.is_some() {
+                        "channel opened"
+                    } else {
+                        "channel closed"
+                    },
+                );
+                match channel {
+                    Some(c) => {
+                        conn.channels.insert(id, c);
+                    }
+                    None => {
+                        conn.channels.remove(&id);
+                    }
+                }
             }
             Ok(Decoded::Trades { venue }) => {
                 *self.venues.entry(venue).or_insert(0) += 1;
@@ -172,6 +196,14 @@ impl Inspection {
     }
 }
 
+/// What the lines of a connection tell about the ones after them.
+#[derive(Default)]
+struct ConnState {
+    url: Option<String>,
+    /// Channels announced on the connection (Bitfinex), as the engine keeps them.
+    channels: Channels,
+}
+
 #[derive(Default)]
 struct Scratch {
     flat: Flat,
@@ -193,7 +225,7 @@ pub fn inspect(input: &Input) -> Inspection {
         }
     };
     ins.compression = Some(comp);
-    let mut url = None;
+    let mut conn = ConnState::default();
     let mut scratch = Scratch {
         flat: Flat::new(),
         tape: Tape::new(),
@@ -203,7 +235,7 @@ pub fn inspect(input: &Input) -> Inspection {
         let mut pos = 0;
         while pos < bytes.len() {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            ins.line(&bytes[pos..end], &mut url, &mut scratch);
+            ins.line(&bytes[pos..end], &mut conn, &mut scratch);
             pos = end + 1;
         }
     };
