@@ -181,6 +181,14 @@ impl SelectArgs {
         }
     }
 
+    /// A usage error in the selection flags, if any.
+    pub fn check(&self) -> Result<(), String> {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) if f >= t => Err("--from must be before --to".into()),
+            _ => Ok(()),
+        }
+    }
+
     /// `[from, to)` in ns.
     pub fn window(&self) -> (i64, i64) {
         (self.from.unwrap_or(i64::MIN), self.to.unwrap_or(i64::MAX))

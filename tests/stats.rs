@@ -758,3 +758,22 @@ fn aggregate_selects_the_same_symbols() {
         assert!(ts >= T0 + 60_000, "{l}");
     }
 }
+
+#[test]
+fn an_empty_time_window_is_a_usage_error() {
+    for cmd in ["stats", "aggregate"] {
+        let out = tapebar()
+            .args([
+                cmd,
+                "--from",
+                "2024-06-20T00:01:00Z",
+                "--to",
+                "1718841600000",
+            ])
+            .arg("testdata/sample.jsonl")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--from must be before --to"));
+    }
+}

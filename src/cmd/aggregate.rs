@@ -20,6 +20,10 @@ use crate::venue;
 
 /// Run the subcommand; returns the process exit code.
 pub fn run(args: AggregateArgs) -> Result<i32> {
+    if let Err(e) = args.select.check() {
+        eprintln!("tapebar: error: {e}");
+        return Ok(2);
+    }
     let to_stdout = args.output.as_os_str() == "-";
     if !to_stdout && !args.force {
         refuse_existing_outputs(&args.output)?;

@@ -60,6 +60,10 @@ pub const GATE_KEYS: &[&str] = &[
 
 /// Run the subcommand; returns the process exit code.
 pub fn run(args: StatsArgs) -> Result<i32> {
+    if let Err(e) = args.select.check() {
+        eprintln!("tapebar: error: {e}");
+        return Ok(2);
+    }
     for g in &args.fail_on {
         if !GATE_KEYS.contains(&g.key.as_str()) {
             eprintln!(
