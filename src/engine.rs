@@ -706,6 +706,7 @@ fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W)
         let mid = st.times.len() / 2;
         Some(*st.times.select_nth_unstable(mid).1)
     };
+    worker.end_chunk(&mut st.obs);
     ChunkOut {
         groups: st.groups,
         counts: st.counts,

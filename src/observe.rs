@@ -7,7 +7,8 @@
 //!
 //! The hooks come in three places, as the engine's work does:
 //! - **workers** (parallel, per chunk): [`WorkerObs`] sees every received message time and
-//!   every decoded trade with its fate, into per-chunk state ([`WorkerObs::Chunk`]);
+//!   every decoded trade with its fate, into per-chunk state ([`WorkerObs::Chunk`]), and
+//!   the state once the chunk is done ([`WorkerObs::end_chunk`]);
 //! - **buckets**: [`BucketObs`] is kept beside each partial bar and each open bucket and
 //!   sees every trade that is added to a bar (after deduplication); it merges like the bar;
 //! - **merge** (sequential, in input order): [`Observer::chunk`] takes each chunk's state
@@ -60,6 +61,11 @@ pub trait WorkerObs: Send + Sync {
     /// A decoded trade left out by a rule (`reason` is one of the engine's `SKIP_*`).
     #[inline(always)]
     fn skipped(&self, _c: &mut Self::Chunk, _t: &Trade, _reason: &'static str) {}
+
+    /// The chunk is decoded: a last look at its state, still on the worker thread, so
+    /// that the merge has less to do.
+    #[inline(always)]
+    fn end_chunk(&self, _c: &mut Self::Chunk) {}
 }
 
 /// Per-bucket state: sees the trades a bar is made of.

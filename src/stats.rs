@@ -154,8 +154,28 @@ pub struct StatsWorker {
     gap: i64,
 }
 
-/// Slots of a chunk's arrival log at or above this are skipped-trade series.
-const SIDE: u32 = 1 << 31;
+/// Arrivals of one series in one chunk (admitted and late trades, in arrival order), as
+/// far as the worker can tell without the trades of earlier chunks.
+struct ChunkSeries {
+    venue: &'static str,
+    stream: u8,
+    symbol: Box<str>,
+    /// A group of the chunk in this series (`u32::MAX`: none, the series only has skips).
+    group: u32,
+    /// The largest trade time so far (`i64::MIN`: no arrival).
+    max: i64,
+    /// Trades whose time is less than that of an earlier trade of the chunk.
+    out_of_order: u64,
+    /// The largest such difference, and the smallest time of such a trade.
+    lateness: i64,
+    min_late: i64,
+    /// The other trades (each at least as late as every earlier one) are in `log`, from
+    /// this index on (the length of `log` when the entry was made).
+    from: u32,
+    skips: Skips,
+    latency_negative: u64,
+    latency_max: Option<i64>,
+}
 
 /// What a worker gathers over one chunk.
 #[derive(Default)]
@@ -164,12 +184,79 @@ pub struct StatsChunk {
     max_recv: i64,
     /// Silences longer than the gap inside the chunk: (running maximum before, next).
     gaps: Vec<(i64, i64)>,
-    /// Admitted and late trades in arrival order: (slot, trade time).
-    arrivals: Vec<(u32, i64)>,
-    /// (slot, receive − trade time) of admitted trades whose message has a receive time.
+    series: Vec<ChunkSeries>,
+    /// symbol -> its entries in `series`.
+    index: FxMap<Box<str>, Vec<u32>>,
+    /// The entry in `series` of each chunk group.
+    group_series: Vec<u32>,
+    /// (series entry, trade time) of the trades not out of order in the chunk, in order.
+    log: Vec<(u32, i64)>,
+    /// (series entry, receive − trade time) of admitted trades whose message has a receive
+    /// time; after `end_chunk`, (series entry, floor ms, count) in `latency_ms`.
     latencies: Vec<(u32, i64)>,
-    /// Series of skipped trades (slot − SIDE indexes this), with their skip counts.
-    side: Vec<(&'static str, u8, Box<str>, Skips)>,
+    latency_ms: Vec<(u32, i64, u64)>,
+}
+
+type FxMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<crate::fxhash::FxHasher>>;
+
+impl StatsChunk {
+    /// The entry of (venue, stream, symbol), made when new.
+    fn entry(&mut self, venue: &'static str, stream: u8, symbol: &str) -> u32 {
+        if let Some(list) = self.index.get(symbol) {
+            for &k in list {
+                let e = &self.series[k as usize];
+                if e.stream == stream && std::ptr::eq(e.venue, venue) {
+                    return k;
+                }
+            }
+        }
+        let k = self.series.len() as u32;
+        self.series.push(ChunkSeries {
+            venue,
+            stream,
+            symbol: Box::from(symbol),
+            group: u32::MAX,
+            max: i64::MIN,
+            out_of_order: 0,
+            lateness: 0,
+            min_late: i64::MAX,
+            from: self.log.len() as u32,
+            skips: Skips::default(),
+            latency_negative: 0,
+            latency_max: None,
+        });
+        self.index.entry(Box::from(symbol)).or_default().push(k);
+        k
+    }
+
+    /// The entry of chunk group `group` (its first trade is `t`).
+    #[cold]
+    fn group_entry(&mut self, group: u32, t: &Trade) -> u32 {
+        let k = self.entry(t.venue, t.stream, &t.symbol);
+        let e = &mut self.series[k as usize];
+        if e.group == u32::MAX {
+            e.group = group;
+        }
+        if self.group_series.len() <= group as usize {
+            self.group_series.resize(group as usize + 1, u32::MAX);
+        }
+        self.group_series[group as usize] = k;
+        k
+    }
+
+    #[inline]
+    fn arrive(&mut self, k: u32, time: i64) {
+        let e = &mut self.series[k as usize];
+        if time < e.max {
+            e.out_of_order += 1;
+            e.lateness = e.lateness.max(e.max - time);
+            e.min_late = e.min_late.min(time);
+        } else {
+            e.max = time;
+            self.log.push((k, time));
+        }
+    }
 }
 
 /// Trades left out by the engine's rules.
@@ -187,7 +274,7 @@ impl WorkerObs for StatsWorker {
     fn chunk_state(&self, len: usize) -> StatsChunk {
         StatsChunk {
             // About one trade per 150 bytes in dense captures: no regrowth on those.
-            arrivals: Vec::with_capacity(len / 128),
+            log: Vec::with_capacity(len / 128),
             ..StatsChunk::default()
         }
     }
@@ -212,31 +299,55 @@ impl WorkerObs for StatsWorker {
 
     #[inline]
     fn admitted(&self, c: &mut StatsChunk, group: u32, t: &Trade, recv: Option<i64>, _fate: Fate) {
-        c.arrivals.push((group, t.time));
+        let k = match c.group_series.get(group as usize) {
+            Some(&k) if k != u32::MAX => k,
+            _ => c.group_entry(group, t),
+        };
+        c.arrive(k, t.time);
         if let Some(r) = recv {
-            c.latencies.push((group, r - t.time));
+            c.latencies.push((k, r - t.time));
         }
     }
 
     fn skipped(&self, c: &mut StatsChunk, t: &Trade, reason: &'static str) {
-        let i = match c.side.iter().position(|(v, s, sym, _)| {
-            std::ptr::eq(*v, t.venue) && *s == t.stream && **sym == *t.symbol
-        }) {
-            Some(i) => i,
-            None => {
-                c.side
-                    .push((t.venue, t.stream, Box::from(&*t.symbol), Skips::default()));
-                c.side.len() - 1
-            }
-        };
-        let sk = &mut c.side[i].3;
+        let k = c.entry(t.venue, t.stream, &t.symbol);
+        let sk = &mut c.series[k as usize].skips;
         if reason == SKIP_LATE {
             sk.late += 1;
-            c.arrivals.push((SIDE + i as u32, t.time));
+            c.arrive(k, t.time);
         } else if reason == SKIP_PRE_CAPTURE {
             sk.pre_capture += 1;
         } else if reason == SKIP_HISTORY {
             sk.history += 1;
+        }
+    }
+
+    fn end_chunk(&self, c: &mut StatsChunk) {
+        // Latencies counted per series entry and millisecond.
+        let mut lat = std::mem::take(&mut c.latencies);
+        lat.sort_unstable();
+        let mut k = 0;
+        while k < lat.len() {
+            let slot = lat[k].0;
+            let mut end = k;
+            while end < lat.len() && lat[end].0 == slot {
+                end += 1;
+            }
+            let run = &lat[k..end];
+            let e = &mut c.series[slot as usize];
+            e.latency_negative = run.iter().take_while(|(_, l)| *l < 0).count() as u64;
+            e.latency_max = Some(run[run.len() - 1].1);
+            let mut j = 0;
+            while j < run.len() {
+                let ms = run[j].1.div_euclid(NS_PER_MS);
+                let mut n = 0;
+                while j < run.len() && run[j].1.div_euclid(NS_PER_MS) == ms {
+                    n += 1;
+                    j += 1;
+                }
+                c.latency_ms.push((slot, ms, n));
+            }
+            k = end;
         }
     }
 }
@@ -541,71 +652,64 @@ impl Observer for StatsObserver {
             }
             r.max = r.max.max(c.max_recv);
         }
-        let side: Vec<usize> = c
-            .side
-            .iter()
-            .map(|(v, s, sym, _)| intern(v, *s, sym))
-            .collect();
-        for (k, (_, _, _, sk)) in c.side.iter().enumerate() {
-            let a = self.acc(side[k]);
-            a.skips.pre_capture += sk.pre_capture;
-            a.skips.history += sk.history;
-            a.skips.late += sk.late;
-        }
         for &si in series_of {
             self.acc(si).in_bars = true;
         }
-        let resolve = |slot: u32| -> usize {
-            if slot >= SIDE {
-                side[(slot - SIDE) as usize]
-            } else {
-                series_of[slot as usize]
-            }
-        };
         let input = input as u32;
-        for &(slot, time) in &c.arrivals {
-            let si = resolve(slot);
-            let a = self.acc(si);
-            let m = match a.arrival_max.iter_mut().rev().find(|(i, _)| *i == input) {
-                Some((_, m)) => m,
-                None => {
-                    a.arrival_max.push((input, time));
-                    continue;
-                }
-            };
-            if time < *m {
-                a.out_of_order += 1;
-                a.max_lateness = a.max_lateness.max(*m - time);
+        let mut series = Vec::with_capacity(c.series.len());
+        for (ek, e) in c.series.iter().enumerate() {
+            let si = if e.group != u32::MAX {
+                series_of[e.group as usize]
             } else {
-                *m = time;
+                intern(e.venue, e.stream, &e.symbol)
+            };
+            series.push(si);
+            let a = self.acc(si);
+            a.skips.pre_capture += e.skips.pre_capture;
+            a.skips.history += e.skips.history;
+            a.skips.late += e.skips.late;
+            if let Some(m) = e.latency_max {
+                a.latency_max = Some(a.latency_max.map_or(m, |x| x.max(m)));
+                a.latency_negative += e.latency_negative;
+            }
+            if e.max == i64::MIN {
+                continue;
+            }
+            // A trade is out of order when its time is less than the largest before it:
+            // of the chunk (counted by the worker) or of the earlier chunks (`m0`), which
+            // the worker's other trades, in non-decreasing order, meet in a prefix.
+            match a.arrival_max.iter_mut().rev().find(|(i, _)| *i == input) {
+                Some((_, m)) => {
+                    let m0 = *m;
+                    // The entry's first record is its smallest; usually it is the first
+                    // one looked at, and not below m0.
+                    let (mut below, mut min) = (0, e.min_late);
+                    for &(k, t) in &c.log[e.from as usize..] {
+                        if k as usize == ek {
+                            min = min.min(t);
+                            if t >= m0 {
+                                break;
+                            }
+                            below += 1;
+                        }
+                    }
+                    let mut lateness = e.lateness;
+                    if m0 > min {
+                        lateness = lateness.max(m0 - min);
+                    }
+                    *m = m0.max(e.max);
+                    a.out_of_order += e.out_of_order + below;
+                    a.max_lateness = a.max_lateness.max(lateness);
+                }
+                None => {
+                    a.arrival_max.push((input, e.max));
+                    a.out_of_order += e.out_of_order;
+                    a.max_lateness = a.max_lateness.max(e.lateness);
+                }
             }
         }
-        let mut lat = c.latencies;
-        lat.sort_unstable();
-        let mut k = 0;
-        while k < lat.len() {
-            let slot = lat[k].0;
-            let si = resolve(slot);
-            let mut end = k;
-            while end < lat.len() && lat[end].0 == slot {
-                end += 1;
-            }
-            let a = self.acc(si);
-            let run = &lat[k..end];
-            a.latency_negative += run.iter().take_while(|(_, l)| *l < 0).count() as u64;
-            let max = run[run.len() - 1].1;
-            a.latency_max = Some(a.latency_max.map_or(max, |m| m.max(max)));
-            let mut j = 0;
-            while j < run.len() {
-                let ms = run[j].1.div_euclid(NS_PER_MS);
-                let mut n = 0;
-                while j < run.len() && run[j].1.div_euclid(NS_PER_MS) == ms {
-                    n += 1;
-                    j += 1;
-                }
-                a.latency_ms.add(ms, n);
-            }
-            k = end;
+        for &(k, ms, n) in &c.latency_ms {
+            self.acc(series[k as usize]).latency_ms.add(ms, n);
         }
     }
 
