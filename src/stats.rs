@@ -84,37 +84,56 @@ impl PartialEq for Sig {
 
 impl Eq for Sig {}
 
-/// The signatures of a bar's trades, appended as they come (trades mostly come in time
-/// order). Distinct signatures are counted when the bucket closes: the list is put in time
-/// order if it is not, and only runs of equal times are sorted by price and size.
+/// The distinct signatures of a bar's trades. Trades mostly come in time order, and then
+/// they go to a *tidy* list: in time order and without copies (a copy is found among the
+/// few signatures of the last trade time), so its counts are known at any time, and two
+/// tidy lists of which one ends before (or where) the other starts join as they are. A
+/// trade out of time order (or in a run of more than [`RUN_SCAN`] equal times), or a list
+/// that overlaps in time, goes to `late`, which is checked against the tidy list only when
+/// the bucket closes.
 #[derive(Debug, Default)]
 pub struct SigSet {
-    sigs: Vec<Sig>,
-    /// `sigs` is in non-decreasing time order.
-    unsorted: bool,
+    tidy: Vec<Sig>,
+    /// Distinct trade times in `tidy`, and how many signatures share the last one.
+    times: u64,
+    run: usize,
+    /// Signatures not yet checked against `tidy` (in any order, copies allowed).
+    late: Vec<Sig>,
 }
+
+/// The longest run of equal trade times searched for a copy as trades come.
+const RUN_SCAN: usize = 32;
 
 impl SigSet {
     /// Distinct signatures and distinct trade times.
     fn distinct(mut self) -> (u64, u64) {
-        if self.unsorted {
-            self.sigs.sort_unstable_by_key(|s| s.time);
+        let (mut sigs, mut times) = (self.tidy.len() as u64, self.times);
+        if self.late.is_empty() {
+            return (sigs, times);
         }
-        let (mut sigs, mut times) = (0, 0);
+        // The late signatures in order, without copies; each new one counts, and so does
+        // its time when the tidy list does not have it.
+        let late = &mut self.late;
+        late.sort_unstable_by_key(|s| s.time);
         let mut i = 0;
-        while i < self.sigs.len() {
-            let t = self.sigs[i].time;
+        while i < late.len() {
+            let t = late[i].time;
             let mut j = i + 1;
-            while j < self.sigs.len() && self.sigs[j].time == t {
+            while j < late.len() && late[j].time == t {
                 j += 1;
             }
-            times += 1;
-            let run = &mut self.sigs[i..j];
-            if run.len() == 1 {
-                sigs += 1;
-            } else {
-                run.sort_unstable();
-                sigs += 1 + run.windows(2).filter(|w| w[0] != w[1]).count() as u64;
+            let run = &mut late[i..j];
+            run.sort_unstable();
+            let lo = self.tidy.partition_point(|s| s.time < t);
+            let hi = lo + self.tidy[lo..].iter().take_while(|s| s.time == t).count();
+            let known = &self.tidy[lo..hi];
+            if known.is_empty() {
+                times += 1;
+            }
+            for (k, s) in run.iter().enumerate() {
+                if (k == 0 || run[k - 1] != *s) && !known.contains(s) {
+                    sigs += 1;
+                }
             }
             i = j;
         }
@@ -126,24 +145,70 @@ impl BucketObs for SigSet {
     #[inline]
     fn add(&mut self, t: &Trade) {
         let s = Sig::of(t);
-        match self.sigs.last() {
-            None => self.sigs.reserve(8),
-            Some(last) => self.unsorted |= last.time > s.time,
+        match self.tidy.last() {
+            None => {
+                self.tidy.reserve(32);
+                self.times = 1;
+                self.run = 1;
+            }
+            Some(last) if s.time > last.time => {
+                self.times += 1;
+                self.run = 1;
+            }
+            Some(last) if s.time == last.time && self.run < RUN_SCAN => {
+                if self.tidy[self.tidy.len() - self.run..].contains(&s) {
+                    return;
+                }
+                self.run += 1;
+            }
+            Some(_) => {
+                self.late.push(s);
+                return;
+            }
         }
-        self.sigs.push(s);
+        self.tidy.push(s);
     }
 
-    fn merge(&mut self, other: SigSet) {
-        if other.sigs.is_empty() {
+    fn merge(&mut self, mut other: SigSet) {
+        if self.late.is_empty() {
+            self.late = std::mem::take(&mut other.late);
+        } else {
+            self.late.extend_from_slice(&other.late);
+        }
+        if other.tidy.is_empty() {
             return;
         }
-        if self.sigs.is_empty() {
-            *self = other;
+        if self.tidy.is_empty() {
+            (self.tidy, self.times, self.run) = (other.tidy, other.times, other.run);
             return;
         }
-        self.unsorted |=
-            other.unsorted || self.sigs.last().map(|s| s.time) > other.sigs.first().map(|s| s.time);
-        self.sigs.extend_from_slice(&other.sigs);
+        let (end, start) = (self.tidy[self.tidy.len() - 1].time, other.tidy[0].time);
+        if end < start {
+            self.tidy.extend_from_slice(&other.tidy);
+            self.times += other.times;
+            self.run = other.run;
+            return;
+        }
+        // The other list starts with `head` signatures of the last time here.
+        let head = other.tidy.iter().take_while(|s| s.time == end).count();
+        if end == start && self.run + head <= RUN_SCAN {
+            let from = self.tidy.len() - self.run;
+            let last = self.tidy.len();
+            for s in &other.tidy[..head] {
+                if !self.tidy[from..last].contains(s) {
+                    self.tidy.push(*s);
+                }
+            }
+            self.tidy.extend_from_slice(&other.tidy[head..]);
+            self.times += other.times - 1;
+            self.run = if head == other.tidy.len() {
+                self.tidy.len() - from
+            } else {
+                other.run
+            };
+            return;
+        }
+        self.late.extend_from_slice(&other.tidy);
     }
 }
 
