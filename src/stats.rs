@@ -988,6 +988,67 @@ mod tests {
     }
 
     #[test]
+    fn sig_sets_count_as_a_plain_set_does() {
+        // Trades in mostly rising time with copies, ties, stragglers and long runs of one
+        // time, split into parts merged in order; counted against a BTreeSet of values.
+        let d = |s: String| Decimal::parse(&s).unwrap();
+        let mut x: u64 = 7;
+        let mut next = |m: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        for case in 0..300 {
+            let n = 1 + next(120) as usize;
+            let spread = 1 + next(6);
+            let mut time = 0i64;
+            let mut trades = Vec::new();
+            for _ in 0..n {
+                match next(10) {
+                    0 => time -= next(3) as i64,
+                    1..=4 => time += next(spread) as i64,
+                    _ => {}
+                }
+                let price = format!("{}.{}", 1 + next(2), "0".repeat(1 + next(3) as usize));
+                let size = format!("{}", next(3));
+                trades.push((time, price, size));
+            }
+            let want: std::collections::BTreeSet<(i64, Decimal, Decimal)> = trades
+                .iter()
+                .map(|(t, p, q)| (*t, d(p.clone()), d(q.clone())))
+                .collect();
+            let times: std::collections::BTreeSet<i64> = trades.iter().map(|t| t.0).collect();
+            let mut parts: Vec<SigSet> = Vec::new();
+            for (t, p, q) in &trades {
+                if parts.is_empty() || next(12) == 0 {
+                    parts.push(SigSet::default());
+                }
+                let trade = Trade {
+                    venue: "x",
+                    stream: 0,
+                    symbol: "S".into(),
+                    time: *t,
+                    price: d(p.clone()),
+                    size: d(q.clone()),
+                    side: crate::trade::Side::Buy,
+                    id: crate::trade::TradeId::None,
+                    id_ordered: false,
+                    history: false,
+                };
+                parts.last_mut().unwrap().add(&trade);
+            }
+            let mut all = SigSet::default();
+            for p in parts {
+                all.merge(p);
+            }
+            assert_eq!(
+                all.distinct(),
+                (want.len() as u64, times.len() as u64),
+                "case {case}"
+            );
+        }
+    }
+
+    #[test]
     fn sig_sets_merge_as_unions() {
         let d = |s: &str| Decimal::parse(s).unwrap();
         let trade = |time: i64, p: &str, q: &str| Trade {
