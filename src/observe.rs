@@ -58,6 +58,13 @@ pub trait WorkerObs: Send + Sync {
     ) {
     }
 
+    /// Trade `t` of chunk group `group` was added to the group's bar: `b` is what is kept
+    /// beside that bar.
+    #[inline(always)]
+    fn taken(&self, _c: &mut Self::Chunk, _group: u32, b: &mut Self::Bucket, t: &Trade) {
+        b.add(t);
+    }
+
     /// A decoded trade left out by a rule (`reason` is one of the engine's `SKIP_*`).
     #[inline(always)]
     fn skipped(&self, _c: &mut Self::Chunk, _t: &Trade, _reason: &'static str) {}

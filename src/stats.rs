@@ -147,7 +147,7 @@ impl BucketObs for SigSet {
         let s = Sig::of(t);
         match self.tidy.last() {
             None => {
-                self.tidy.reserve(32);
+                self.tidy.reserve(8);
                 self.times = 1;
                 self.run = 1;
             }
@@ -240,6 +240,10 @@ struct ChunkSeries {
     skips: Skips,
     latency_negative: u64,
     latency_max: Option<i64>,
+    /// Trades taken into the bars since the series' last new bucket, and as many for the
+    /// bucket before: the room a new bucket's signature list starts with.
+    taken: u32,
+    hint: u32,
 }
 
 /// What a worker gathers over one chunk.
@@ -290,6 +294,8 @@ impl StatsChunk {
             skips: Skips::default(),
             latency_negative: 0,
             latency_max: None,
+            taken: 0,
+            hint: 8,
         });
         self.index.entry(Box::from(symbol)).or_default().push(k);
         k
@@ -372,6 +378,20 @@ impl WorkerObs for StatsWorker {
         if let Some(r) = recv {
             c.latencies.push((k, r - t.time));
         }
+    }
+
+    #[inline]
+    fn taken(&self, c: &mut StatsChunk, group: u32, b: &mut SigSet, t: &Trade) {
+        let e = &mut c.series[c.group_series[group as usize] as usize];
+        if b.tidy.capacity() == 0 {
+            if e.taken > 0 {
+                e.hint = e.taken;
+            }
+            e.taken = 0;
+            b.tidy.reserve(e.hint as usize);
+        }
+        e.taken += 1;
+        b.add(t);
     }
 
     fn skipped(&self, c: &mut StatsChunk, t: &Trade, reason: &'static str) {
