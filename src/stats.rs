@@ -78,7 +78,13 @@ impl PartialOrd for Sig {
 impl PartialEq for Sig {
     #[inline]
     fn eq(&self, o: &Sig) -> bool {
-        self.cmp(o).is_eq()
+        // Of one scale (the usual case: a venue sends one symbol's prices and sizes with
+        // one scale), equal values have equal mantissas.
+        if self.price_scale == o.price_scale && self.size_scale == o.size_scale {
+            self.time == o.time && self.price == o.price && self.size == o.size
+        } else {
+            self.cmp(o).is_eq()
+        }
     }
 }
 
@@ -295,7 +301,7 @@ impl StatsChunk {
             latency_negative: 0,
             latency_max: None,
             taken: 0,
-            hint: 8,
+            hint: 16,
         });
         self.index.entry(Box::from(symbol)).or_default().push(k);
         k
@@ -388,7 +394,7 @@ impl WorkerObs for StatsWorker {
                 e.hint = e.taken;
             }
             e.taken = 0;
-            b.tidy.reserve(e.hint as usize);
+            b.tidy.reserve(e.hint as usize + e.hint as usize / 2);
         }
         e.taken += 1;
         b.add(t);
