@@ -148,7 +148,7 @@ impl SigSet {
 }
 
 impl BucketObs for SigSet {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, t: &Trade) {
         let s = Sig::of(t);
         match self.tidy.last() {
@@ -374,7 +374,7 @@ impl WorkerObs for StatsWorker {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn admitted(&self, c: &mut StatsChunk, group: u32, t: &Trade, recv: Option<i64>, _fate: Fate) {
         let k = match c.group_series.get(group as usize) {
             Some(&k) if k != u32::MAX => k,
@@ -386,7 +386,7 @@ impl WorkerObs for StatsWorker {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn taken(&self, c: &mut StatsChunk, group: u32, b: &mut SigSet, t: &Trade) {
         let e = &mut c.series[c.group_series[group as usize] as usize];
         if b.tidy.capacity() == 0 {
