@@ -1075,6 +1075,72 @@ mod tests {
     }
 
     #[test]
+    fn out_of_order_over_chunks_as_a_plain_replay() {
+        // Two series on two inputs, trades (some late-skipped) cut into chunks at random
+        // places; the worker/merge split must count what one pass in arrival order counts.
+        let mut x: u64 = 11;
+        let mut next = |m: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        let symbols = ["A", "B"];
+        for case in 0..200 {
+            let worker = StatsWorker { gap: 10 };
+            let mut obs = StatsObserver::new(1000, 10);
+            let mut want = [(0u64, 0i64); 2];
+            let mut max = [[None::<i64>; 2]; 2];
+            for input in 0..2usize {
+                let mut time = 1000i64;
+                let n = next(80);
+                let mut c = worker.chunk_state(0);
+                for k in 0..n {
+                    time += next(5) as i64;
+                    let t_time = time - if next(4) == 0 { next(40) as i64 } else { 0 };
+                    let si = next(2) as usize;
+                    let trade = Trade {
+                        venue: "x",
+                        stream: 0,
+                        symbol: symbols[si].into(),
+                        time: t_time,
+                        price: Decimal::new(1, 0),
+                        size: Decimal::new(1, 0),
+                        side: crate::trade::Side::Buy,
+                        id: crate::trade::TradeId::None,
+                        id_ordered: false,
+                        history: false,
+                    };
+                    if next(8) == 0 {
+                        worker.skipped(&mut c, &trade, SKIP_LATE);
+                    } else {
+                        worker.admitted(&mut c, si as u32, &trade, None, Fate::Taken);
+                    }
+                    match max[si][input] {
+                        Some(m) if t_time < m => {
+                            want[si].0 += 1;
+                            want[si].1 = want[si].1.max(m - t_time);
+                        }
+                        _ => max[si][input] = Some(t_time),
+                    }
+                    if next(10) == 0 || k + 1 == n {
+                        worker.end_chunk(&mut c);
+                        let done = std::mem::replace(&mut c, worker.chunk_state(0));
+                        obs.chunk(input, done, &[0, 1], &mut |_, _, sym: &str| {
+                            usize::from(sym == "B")
+                        });
+                    }
+                }
+            }
+            let (figures, _) = obs.finish(2);
+            for si in 0..2 {
+                let got = figures
+                    .get(si)
+                    .map_or((0, 0), |f| (f.out_of_order, f.max_lateness));
+                assert_eq!(got, want[si], "case {case}, series {si}");
+            }
+        }
+    }
+
+    #[test]
     fn sig_sets_merge_as_unions() {
         let d = |s: &str| Decimal::parse(s).unwrap();
         let trade = |time: i64, p: &str, q: &str| Trade {
