@@ -1020,7 +1020,9 @@ mod tests {
         let d = |s: String| Decimal::parse(&s).unwrap();
         let mut x: u64 = 7;
         let mut next = |m: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (x >> 33) % m
         };
         for case in 0..300 {
@@ -1080,7 +1082,9 @@ mod tests {
         // places; the worker/merge split must count what one pass in arrival order counts.
         let mut x: u64 = 11;
         let mut next = |m: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (x >> 33) % m
         };
         let symbols = ["A", "B"];
@@ -1089,7 +1093,7 @@ mod tests {
             let mut obs = StatsObserver::new(1000, 10);
             let mut want = [(0u64, 0i64); 2];
             let mut max = [[None::<i64>; 2]; 2];
-            for input in 0..2usize {
+            for (input, max) in max.iter_mut().enumerate() {
                 let mut time = 1000i64;
                 let n = next(80);
                 let mut c = worker.chunk_state(0);
@@ -1114,12 +1118,12 @@ mod tests {
                     } else {
                         worker.admitted(&mut c, si as u32, &trade, None, Fate::Taken);
                     }
-                    match max[si][input] {
+                    match max[si] {
                         Some(m) if t_time < m => {
                             want[si].0 += 1;
                             want[si].1 = want[si].1.max(m - t_time);
                         }
-                        _ => max[si][input] = Some(t_time),
+                        _ => max[si] = Some(t_time),
                     }
                     if next(10) == 0 || k + 1 == n {
                         worker.end_chunk(&mut c);
@@ -1131,11 +1135,11 @@ mod tests {
                 }
             }
             let (figures, _) = obs.finish(2);
-            for si in 0..2 {
+            for (si, want) in want.iter().enumerate() {
                 let got = figures
                     .get(si)
                     .map_or((0, 0), |f| (f.out_of_order, f.max_lateness));
-                assert_eq!(got, want[si], "case {case}, series {si}");
+                assert_eq!(got, *want, "case {case}, series {si}");
             }
         }
     }
