@@ -716,6 +716,44 @@ fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W)
     }
 }
 
+/// What [`decode_bytes`] found in one chunk.
+#[derive(Debug)]
+pub struct ChunkSummary {
+    pub counts: Counts,
+    /// Trades in the chunk's partial bars (must equal `counts.trades`).
+    pub bar_trades: u64,
+    /// Every partial bar has low <= open, close <= high.
+    pub bars_ordered: bool,
+}
+
+/// Decode `bytes` as one chunk at the start of a capture, exactly as a worker does, with
+/// the default settings (10 s buckets, no venue override). No I/O: for the never-panic
+/// property tests and the fuzz targets, which feed it arbitrary bytes.
+pub fn decode_bytes(bytes: &[u8], strict: bool) -> ChunkSummary {
+    let settings = Settings {
+        interval: 10 * NS_PER_S,
+        max_delay: 600 * NS_PER_S,
+        keep_pre_capture: false,
+        strict,
+        venue_override: None,
+    };
+    let job = Job {
+        input: 0,
+        offset: 0,
+        frontier: i64::MIN,
+        assumed: Conn::new_input(),
+    };
+    let out = decode_chunk(bytes, &job, &settings);
+    ChunkSummary {
+        bar_trades: out.groups.iter().map(|g| g.bar.trades).sum(),
+        bars_ordered: out.groups.iter().all(|g| {
+            let b = &g.bar;
+            b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high
+        }),
+        counts: out.counts,
+    }
+}
+
 /// A small direct-mapped cache in front of [`group_for`]: most trades hit the group of a
 /// symbol's current bucket, found here without hashing the symbol.
 struct GroupCache {
@@ -1060,7 +1098,7 @@ impl<'s, O: Observer> Engine<'s, O> {
         }
         let consumed_to = chunks
             .last()
-            .map(|c| c.offset as usize + c.bytes.as_slice().len());
+            .map(|c| c.next_offset() as usize);
         drop(chunks);
         self.release_mapped(i, consumed_to);
         progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
@@ -1117,8 +1155,8 @@ impl<'s, O: Observer> Engine<'s, O> {
                 while chunks.len() < BATCH_CHUNKS {
                     match capture::next_mapped_chunk(map, *pos) {
                         Some(c) => {
-                            *pos = c.offset as usize + c.bytes.as_slice().len();
-                            self.mapped_done += c.bytes.as_slice().len() as u64;
+                            *pos = c.next_offset() as usize;
+                            self.mapped_done += c.next_offset() - c.offset;
                             chunks.push(c);
                         }
                         None => break,
@@ -1134,14 +1172,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                 while chunks.len() < BATCH_CHUNKS {
                     match rx.recv() {
                         Ok(Ok(c)) => {
-                            st.read_upto = c.offset + c.bytes.as_slice().len() as u64;
-                            if c.overlong_lines > 0 {
-                                st.counts.malformed.add(
-                                    Cow::Borrowed("line longer than 256 MiB"),
-                                    c.overlong_lines,
-                                    0,
-                                );
-                            }
+                            st.read_upto = c.next_offset();
                             chunks.push(c);
                         }
                         Ok(Err(e)) => {
@@ -1224,6 +1255,23 @@ impl<'s, O: Observer> Engine<'s, O> {
             )));
         }
         self.inputs[i].counts.absorb(&out.counts, line_base);
+        if chunk.overlong_lines > 0 {
+            // The overlong line follows the chunk's lines: count it where it stands, so the
+            // line numbers of later reasons stay right.
+            let counts = &mut self.inputs[i].counts;
+            let line = counts.lines + 1;
+            if self.settings.strict {
+                return Err(Fatal(format!(
+                    "{}:{line}: {} (--strict)",
+                    self.inputs[i].display,
+                    capture::OVERLONG_LINE
+                )));
+            }
+            counts
+                .malformed
+                .add(Cow::Borrowed(capture::OVERLONG_LINE), chunk.overlong_lines, line);
+            counts.lines += chunk.overlong_lines;
+        }
         self.inputs[i].conn = out.end_conn().clone();
         if let Some(c) = out.clock {
             self.inputs[i].clock = self.inputs[i].clock.max(c);

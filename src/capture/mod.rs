@@ -19,9 +19,12 @@ use memmap2::Mmap;
 pub const CHUNK_BYTES: usize = 1 << 20;
 /// Chunks a stream may read ahead of the decoders (one batch).
 pub const BATCH_AHEAD: usize = 32;
-/// A line longer than this is skipped as malformed when streaming (compressed or stdin
-/// input), so a file without newlines cannot exhaust memory.
-pub const MAX_LINE_BYTES: usize = 256 << 20;
+/// A line of more bytes than this (without its newline) is skipped and counted as
+/// malformed, in mapped files and streams alike, so no input can make a chunk, a read
+/// buffer or the pages it touches grow past it (docs/reliability.md, memory bound).
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+/// The malformed-line reason of a line over [`MAX_LINE_BYTES`].
+pub const OVERLONG_LINE: &str = "line longer than 64 MiB";
 
 /// Where an input comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,31 +271,92 @@ pub struct Chunk {
     /// Byte offset of the chunk in the (decompressed) input.
     pub offset: u64,
     pub bytes: ChunkBytes,
-    /// Lines longer than [`MAX_LINE_BYTES`] dropped just before this chunk.
+    /// A line longer than [`MAX_LINE_BYTES`] follows the chunk and was dropped (0 or 1).
     pub overlong_lines: u64,
+    /// Bytes dropped after the chunk: the overlong line and its newline. The next chunk
+    /// starts at `offset + bytes.len() + skipped`.
+    pub skipped: u64,
+}
+
+impl Chunk {
+    /// Where the next chunk of the input starts.
+    pub fn next_offset(&self) -> u64 {
+        self.offset + self.bytes.as_slice().len() as u64 + self.skipped
+    }
 }
 
 /// Cut a mapped file into chunks of about [`CHUNK_BYTES`], each ending after a newline (or at
-/// the end of the file).
+/// the end of the file). A line of more than [`MAX_LINE_BYTES`] ends the chunk before it and
+/// is skipped (see [`Chunk::skipped`]).
 pub fn next_mapped_chunk(map: &Arc<Mmap>, pos: usize) -> Option<Chunk> {
+    next_mapped_chunk_sized(map, pos, CHUNK_BYTES, MAX_LINE_BYTES)
+}
+
+fn next_mapped_chunk_sized(
+    map: &Arc<Mmap>,
+    pos: usize,
+    chunk_bytes: usize,
+    max_line: usize,
+) -> Option<Chunk> {
     let len = map.len();
     if pos >= len {
         return None;
     }
-    let target = (pos + CHUNK_BYTES).min(len);
-    let end = if target == len {
-        len
-    } else {
-        match memchr::memchr(b'\n', &map[target..]) {
-            Some(i) => target + i + 1,
-            None => len,
-        }
-    };
-    Some(Chunk {
+    let target = (pos + chunk_bytes).min(len);
+    let chunk = |end: usize, skipped: usize| Chunk {
         offset: pos as u64,
         bytes: ChunkBytes::Mapped(map.clone(), pos..end),
-        overlong_lines: 0,
-    })
+        overlong_lines: u64::from(skipped > 0),
+        skipped: skipped as u64,
+    };
+    if target == len {
+        // At most `chunk_bytes` (<= max_line) left: no line in it can be overlong.
+        return Some(chunk(len, 0));
+    }
+    // The line that crosses `target` starts after the last newline before it, and may
+    // run to `line_start + max_line` before it is too long.
+    let line_start = memchr::memrchr(b'\n', &map[pos..target]).map_or(pos, |i| pos + i + 1);
+    let window_end = (line_start + max_line + 1).min(len);
+    match memchr::memchr(b'\n', &map[target..window_end]) {
+        Some(i) => Some(chunk(target + i + 1, 0)),
+        // The last line, without a newline, and not too long.
+        None if len - line_start <= max_line => Some(chunk(len, 0)),
+        None => {
+            // Overlong: end the chunk before it and skip to its newline, releasing the
+            // pages scanned as we go, so a gigabyte without a newline costs no memory.
+            let mut at = window_end;
+            let end = loop {
+                let to = (at + (8 << 20)).min(len);
+                let found = memchr::memchr(b'\n', &map[at..to]).map(|i| at + i + 1);
+                release_pages(map, line_start, to);
+                match found {
+                    Some(e) => break e,
+                    None if to == len => break len,
+                    None => at = to,
+                }
+            };
+            Some(chunk(line_start, end - line_start))
+        }
+    }
+}
+
+/// Tell the kernel the whole pages of `map[from..to]` will not be needed again.
+fn release_pages(map: &Mmap, from: usize, to: usize) {
+    const PAGE: usize = 4096;
+    let start = from.div_ceil(PAGE) * PAGE;
+    let end = to / PAGE * PAGE;
+    if end > start {
+        // SAFETY: the range lies inside the read-only map; its bytes are not read again
+        // (they belong to a skipped line) and would be read back from the page cache if
+        // they were.
+        unsafe {
+            let _ = map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                start,
+                end - start,
+            );
+        }
+    }
 }
 
 /// Read a stream into chunks on a background thread, cut exactly where a mapped file of
@@ -322,25 +386,36 @@ fn stream_chunks_sized(
         };
         let mut buf = fresh(&pool_rx);
         let mut offset: u64 = 0;
-        let mut overlong: u64 = 0;
+        // No newline in buf[chunk_bytes..search_from].
         let mut search_from = chunk_bytes;
         let mut eof = false;
+        // The line that crosses `chunk_bytes` (the only one of a chunk that can be longer
+        // than `max_line`) starts after the last newline before it.
+        let crossing_start = |buf: &[u8]| {
+            memchr::memrchr(b'\n', &buf[..chunk_bytes.min(buf.len())]).map_or(0, |i| i + 1)
+        };
         loop {
-            let cut = if buf.len() > search_from {
+            let found = if buf.len() > search_from {
                 memchr::memchr(b'\n', &buf[search_from..]).map(|i| search_from + i + 1)
             } else {
                 None
             };
-            let cut = match cut {
-                Some(c) => Some(c),
-                None if eof => (!buf.is_empty()).then_some(buf.len()),
+            let end = match found {
+                Some(c) => c,
+                None if eof && buf.is_empty() => break,
+                None if eof => buf.len(),
                 None => {
                     search_from = search_from.max(buf.len());
-                    if buf.len() >= chunk_bytes + max_line {
+                    // While the buffer is shorter than a chunk no line in it is too long,
+                    // and 0 bounds the read below.
+                    let line_start = if buf.len() > chunk_bytes {
+                        crossing_start(&buf)
+                    } else {
+                        0
+                    };
+                    if buf.len() > line_start + max_line {
                         // A line too long to hold. Hand over the whole lines before it, then
                         // drop it up to its newline and count it.
-                        let line_start =
-                            memchr::memrchr(b'\n', &buf[..chunk_bytes]).map_or(0, |i| i + 1);
                         let mut skipped = (buf.len() - line_start) as u64;
                         buf.truncate(line_start);
                         let mut rest = fresh(&pool_rx);
@@ -371,7 +446,8 @@ fn stream_chunks_sized(
                         let item = Chunk {
                             offset,
                             bytes: ChunkBytes::Owned(head),
-                            overlong_lines: 1 + std::mem::take(&mut overlong),
+                            overlong_lines: 1,
+                            skipped,
                         };
                         if tx.send(Ok(item)).is_err() {
                             return;
@@ -380,11 +456,12 @@ fn stream_chunks_sized(
                         search_from = chunk_bytes;
                         continue;
                     }
-                    // Read more, never past the cap: up to just past the chunk size first,
-                    // so that little is left over to copy into the next chunk's buffer (the
-                    // cut is at the first newline there); then in growing steps for a line
-                    // that goes on.
-                    let room = (chunk_bytes + max_line).saturating_sub(buf.len());
+                    // Read more, never more than one byte past the longest line allowed (that
+                    // byte tells it is too long): up to just past the chunk size first, so
+                    // that little is left over to copy into the next chunk's buffer (the cut
+                    // is at the first newline there); then in growing steps for a line that
+                    // goes on.
+                    let room = (line_start + max_line + 1).saturating_sub(buf.len());
                     let want = if buf.len() < chunk_bytes {
                         chunk_bytes - buf.len() + (16 << 10)
                     } else {
@@ -399,7 +476,8 @@ fn stream_chunks_sized(
                                 let _ = tx.send(Ok(Chunk {
                                     offset,
                                     bytes: ChunkBytes::Owned(std::mem::take(&mut buf)),
-                                    overlong_lines: std::mem::take(&mut overlong),
+                                    overlong_lines: 0,
+                                    skipped: 0,
                                 }));
                             }
                             let _ = tx.send(Err(e));
@@ -409,9 +487,20 @@ fn stream_chunks_sized(
                     continue;
                 }
             };
-            let Some(cut) = cut else { break };
+            // The chunk is buf[..end]. A read may have brought in a whole line that is too
+            // long (it then crosses `chunk_bytes`): drop it as above.
+            let mut cut = end;
+            let mut skipped = 0;
+            if end > chunk_bytes {
+                let line_start = crossing_start(&buf);
+                let line_len = end - line_start - usize::from(buf[end - 1] == b'\n');
+                if line_len > max_line {
+                    cut = line_start;
+                    skipped = end - line_start;
+                }
+            }
             let mut next = fresh(&pool_rx);
-            next.extend_from_slice(&buf[cut..]);
+            next.extend_from_slice(&buf[end..]);
             buf.truncate(cut);
             let chunk = std::mem::replace(&mut buf, next);
             let n = chunk.len() as u64;
@@ -421,16 +510,14 @@ fn stream_chunks_sized(
                     buf: chunk,
                     home: pool_tx.clone(),
                 }),
-                overlong_lines: std::mem::take(&mut overlong),
+                overlong_lines: u64::from(skipped > 0),
+                skipped: skipped as u64,
             };
             if tx.send(Ok(item)).is_err() {
                 return;
             }
-            offset += n;
+            offset += n + skipped as u64;
             search_from = chunk_bytes;
-            if eof && buf.is_empty() {
-                break;
-            }
         }
     });
     rx
@@ -488,6 +575,75 @@ mod tests {
                 assert_eq!(end, nl);
             }
             pos += bytes.len() as u64;
+        }
+    }
+
+    /// (offset, bytes, overlong lines, skipped bytes) of each chunk of a mapped file.
+    fn mapped_chunks_of(data: &[u8], chunk: usize, max_line: usize) -> Vec<(u64, Vec<u8>, u64, u64)> {
+        let mut f = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut f, data).unwrap();
+        // SAFETY: a private temporary file nobody else changes.
+        let map = Arc::new(unsafe { Mmap::map(&f).unwrap() });
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some(c) = next_mapped_chunk_sized(&map, pos, chunk, max_line) {
+            pos = c.next_offset() as usize;
+            out.push((c.offset, c.bytes.as_slice().to_vec(), c.overlong_lines, c.skipped));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Lines of more than `max_line` bytes are dropped and counted, the same way in
+        /// mapped files and streams (same chunks, same offsets), whatever the line lengths
+        /// around the limit and whether the last line ends with a newline.
+        #[test]
+        fn overlong_lines_are_dropped_alike_in_maps_and_streams(
+            lens in proptest::collection::vec(
+                proptest::prop_oneof![0usize..20, 14usize..19, 30usize..200], 1..12),
+            last_newline in proptest::bool::ANY,
+        ) {
+            let (chunk, max_line) = (8, 16);
+            let mut data = Vec::new();
+            let mut kept = Vec::new();
+            let mut overlong = 0;
+            for (i, &n) in lens.iter().enumerate() {
+                let mut line: Vec<u8> = (0..n).map(|k| b'a' + ((i + k) % 26) as u8).collect();
+                if i + 1 < lens.len() || last_newline {
+                    line.push(b'\n');
+                }
+                if n > max_line {
+                    overlong += 1;
+                } else {
+                    kept.extend_from_slice(&line);
+                }
+                data.extend_from_slice(&line);
+            }
+            let mapped = mapped_chunks_of(&data, chunk, max_line);
+            let rx = stream_chunks_sized(Box::new(io::Cursor::new(data.clone())), chunk, max_line);
+            let streamed: Vec<(u64, Vec<u8>, u64, u64)> = rx
+                .into_iter()
+                .map(|c| {
+                    let c = c.unwrap();
+                    (c.offset, c.bytes.as_slice().to_vec(), c.overlong_lines, c.skipped)
+                })
+                .collect();
+            // Empty chunks carry nothing but a skipped line; compare the rest exactly.
+            let useful = |v: &[(u64, Vec<u8>, u64, u64)]| -> Vec<(u64, Vec<u8>, u64, u64)> {
+                v.iter().filter(|c| !c.1.is_empty() || c.2 > 0).cloned().collect()
+            };
+            proptest::prop_assert_eq!(useful(&mapped), useful(&streamed));
+            let joined: Vec<u8> = mapped.iter().flat_map(|c| c.1.clone()).collect();
+            proptest::prop_assert_eq!(joined, kept);
+            proptest::prop_assert_eq!(mapped.iter().map(|c| c.2).sum::<u64>(), overlong);
+            // Each chunk's bytes are where its offset says, and the chunks tile the input.
+            let mut pos = 0u64;
+            for c in &mapped {
+                proptest::prop_assert_eq!(c.0, pos);
+                proptest::prop_assert_eq!(&data[c.0 as usize..c.0 as usize + c.1.len()], &c.1[..]);
+                pos = c.0 + c.1.len() as u64 + c.3;
+            }
+            proptest::prop_assert_eq!(pos, data.len() as u64);
         }
     }
 
