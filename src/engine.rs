@@ -1096,9 +1096,7 @@ impl<'s, O: Observer> Engine<'s, O> {
         for (chunk, out) in chunks.iter().zip(outs) {
             self.merge_chunk(i, chunk, out, frontier)?;
         }
-        let consumed_to = chunks
-            .last()
-            .map(|c| c.next_offset() as usize);
+        let consumed_to = chunks.last().map(|c| c.next_offset() as usize);
         drop(chunks);
         self.release_mapped(i, consumed_to);
         progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
@@ -1267,9 +1265,11 @@ impl<'s, O: Observer> Engine<'s, O> {
                     capture::OVERLONG_LINE
                 )));
             }
-            counts
-                .malformed
-                .add(Cow::Borrowed(capture::OVERLONG_LINE), chunk.overlong_lines, line);
+            counts.malformed.add(
+                Cow::Borrowed(capture::OVERLONG_LINE),
+                chunk.overlong_lines,
+                line,
+            );
             counts.lines += chunk.overlong_lines;
         }
         self.inputs[i].conn = out.end_conn().clone();

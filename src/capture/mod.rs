@@ -350,11 +350,8 @@ fn release_pages(map: &Mmap, from: usize, to: usize) {
         // (they belong to a skipped line) and would be read back from the page cache if
         // they were.
         unsafe {
-            let _ = map.unchecked_advise_range(
-                memmap2::UncheckedAdvice::DontNeed,
-                start,
-                end - start,
-            );
+            let _ =
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start);
         }
     }
 }
@@ -579,7 +576,11 @@ mod tests {
     }
 
     /// (offset, bytes, overlong lines, skipped bytes) of each chunk of a mapped file.
-    fn mapped_chunks_of(data: &[u8], chunk: usize, max_line: usize) -> Vec<(u64, Vec<u8>, u64, u64)> {
+    fn mapped_chunks_of(
+        data: &[u8],
+        chunk: usize,
+        max_line: usize,
+    ) -> Vec<(u64, Vec<u8>, u64, u64)> {
         let mut f = tempfile::tempfile().unwrap();
         std::io::Write::write_all(&mut f, data).unwrap();
         // SAFETY: a private temporary file nobody else changes.
@@ -588,7 +589,12 @@ mod tests {
         let mut pos = 0;
         while let Some(c) = next_mapped_chunk_sized(&map, pos, chunk, max_line) {
             pos = c.next_offset() as usize;
-            out.push((c.offset, c.bytes.as_slice().to_vec(), c.overlong_lines, c.skipped));
+            out.push((
+                c.offset,
+                c.bytes.as_slice().to_vec(),
+                c.overlong_lines,
+                c.skipped,
+            ));
         }
         out
     }
