@@ -736,6 +736,7 @@ pub fn decode_bytes(bytes: &[u8], strict: bool) -> ChunkSummary {
         keep_pre_capture: false,
         strict,
         venue_override: None,
+        window: (i64::MIN, i64::MAX),
     };
     let job = Job {
         input: 0,
@@ -743,7 +744,7 @@ pub fn decode_bytes(bytes: &[u8], strict: bool) -> ChunkSummary {
         frontier: i64::MIN,
         assumed: Conn::new_input(),
     };
-    let out = decode_chunk(bytes, &job, &settings);
+    let out = decode_chunk(bytes, &job, &settings, &crate::observe::NoObserver);
     ChunkSummary {
         bar_trades: out.groups.iter().map(|g| g.bar.trades).sum(),
         bars_ordered: out.groups.iter().all(|g| {
@@ -905,12 +906,15 @@ struct InputState {
     error: Option<String>,
     /// Bytes of (decompressed) data received so far, for error messages.
     read_upto: u64,
+    /// A mapped input's file, to tell whether it changed while it was read.
+    watch: Option<capture::mapped::Watch>,
+    warning: Option<String>,
 }
 
 enum Source {
     Pending,
     Mapped {
-        map: Arc<memmap2::Mmap>,
+        map: Arc<capture::Mapped>,
         pos: usize,
         released: usize,
     },
@@ -931,6 +935,8 @@ pub struct InputReport {
     pub counts: Counts,
     /// The input could not be opened or read to its end.
     pub error: Option<String>,
+    /// Something users should know that is not an error (a file that grew while read).
+    pub warning: Option<String>,
 }
 
 /// A `--strict` stop, or another fatal error: one line naming where.
@@ -993,6 +999,8 @@ impl<'s, O: Observer> Engine<'s, O> {
                     source: Source::Pending,
                     error: None,
                     read_upto: 0,
+                    watch: None,
+                    warning: None,
                 }
             })
             .collect();
@@ -1050,6 +1058,9 @@ impl<'s, O: Observer> Engine<'s, O> {
             pending = decoded;
         }
         self.close_buckets(true, i64::MAX);
+        for st in &mut self.inputs {
+            check_watch(st);
+        }
         Ok(Outcome {
             series: self.series,
             inputs: self
@@ -1060,6 +1071,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                     compression: s.compression,
                     counts: s.counts,
                     error: s.error,
+                    warning: s.warning,
                 })
                 .collect(),
             observer: self.observer,
@@ -1093,12 +1105,25 @@ impl<'s, O: Observer> Engine<'s, O> {
             frontier,
             ..
         } = b;
+        // A batch decoded after its input was found truncated holds only the zeros read
+        // past the cut: nothing to merge.
+        let truncated = self.inputs[i].watch.as_ref().is_some_and(|w| w.faulted());
         for (chunk, out) in chunks.iter().zip(outs) {
-            self.merge_chunk(i, chunk, out, frontier)?;
+            if !truncated {
+                self.merge_chunk(i, chunk, out, frontier)?;
+            }
         }
         let consumed_to = chunks.last().map(|c| c.next_offset() as usize);
         drop(chunks);
         self.release_mapped(i, consumed_to);
+        if let Source::Mapped { map, .. } = &self.inputs[i].source {
+            if map.faulted() {
+                // Truncated under the map: what follows the cut read as zeros. Stop here
+                // and report it (check_watch words the error).
+                self.inputs[i].source = Source::Done;
+                check_watch(&mut self.inputs[i]);
+            }
+        }
         progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
         Ok(())
     }
@@ -1129,7 +1154,9 @@ impl<'s, O: Observer> Engine<'s, O> {
         if matches!(st.source, Source::Pending) {
             match capture::open(&st.input, self.read_bytes.clone()) {
                 Ok((comp, Opened::Mapped(map))) => {
+                    crate::hook::pause("mapped");
                     st.compression = comp;
+                    st.watch = Some(map.watch());
                     st.source = Source::Mapped {
                         map,
                         pos: 0,
@@ -1245,6 +1272,14 @@ impl<'s, O: Observer> Engine<'s, O> {
             out = decode_chunk(chunk.bytes.as_slice(), &job, &self.settings, &self.worker);
         }
         let line_base = self.inputs[i].counts.lines;
+        if let (Some(_), capture::ChunkBytes::Mapped(map, _)) = (&out.fatal, &chunk.bytes) {
+            if map.faulted() {
+                // The malformed line is the zeros read past a cut: say what happened.
+                check_watch(&mut self.inputs[i]);
+                let e = self.inputs[i].error.clone().unwrap_or_default();
+                return Err(Fatal(format!("`{}`: {e}", self.inputs[i].display)));
+            }
+        }
         if let Some((line, reason)) = &out.fatal {
             return Err(Fatal(format!(
                 "{}:{}: {reason} (--strict)",
@@ -1520,6 +1555,34 @@ fn intern_series<B>(
     });
     index.entry(Box::from(symbol)).or_default().push(i);
     i
+}
+
+/// Report how a mapped input's file changed while it was read, if it did: truncated is an
+/// error (bars stop at the cut), grown a warning (bars cover the size it had when opened).
+fn check_watch(st: &mut InputState) {
+    use capture::mapped::Change;
+    let Some(w) = &st.watch else { return };
+    match w.change() {
+        Some(Change::Truncated { now }) => {
+            let now = now.map_or(String::new(), |n| format!(" to {n} bytes"));
+            st.error.get_or_insert_with(|| {
+                format!(
+                    "truncated{now} by another process while being read (it had {} bytes); \
+                     its bars stop where it was cut",
+                    w.mapped_len
+                )
+            });
+        }
+        Some(Change::Grew { now }) => {
+            st.warning.get_or_insert_with(|| {
+                format!(
+                    "grew from {} to {now} bytes while being read; its first {} bytes were read",
+                    w.mapped_len, w.mapped_len
+                )
+            });
+        }
+        None => {}
+    }
 }
 
 fn add_input_trades<B>(series: &mut Series<B>, input: u32, n: u64) {

@@ -18,6 +18,7 @@
 //! - [`observe`], [`stats`], [`gate`]: the quality report that watches the same pass.
 //! - [`select`]: which symbols and times a run keeps.
 //! - [`output`], [`report`], [`progress`]: what users see.
+//! - [`hook`]: pauses for the integration tests (kill mid-write, truncate a mapped input).
 
 pub mod bar;
 pub mod capture;
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod flatjson;
 pub mod fxhash;
 pub mod gate;
+pub mod hook;
 pub mod json;
 pub mod observe;
 pub mod output;

@@ -3,6 +3,7 @@
 //! into line-aligned chunks that workers decode in parallel.
 
 pub mod envelope;
+pub mod mapped;
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -14,6 +15,8 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
 use memmap2::Mmap;
+
+pub use mapped::Mapped;
 
 /// Target size of one chunk of input handed to a worker.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -182,8 +185,8 @@ impl<R: Read> Read for Counting<R> {
 
 /// An opened input.
 pub enum Opened {
-    /// A plain regular file, mapped.
-    Mapped(Arc<Mmap>),
+    /// A plain regular file, mapped (and guarded against truncation).
+    Mapped(Arc<Mapped>),
     /// Decompressed or piped bytes.
     Stream(Box<dyn Read + Send>),
 }
@@ -211,12 +214,13 @@ pub fn open(input: &Input, read_bytes: Arc<AtomicU64>) -> io::Result<(Compressio
                 if meta.len() == 0 {
                     return Ok((Compression::None, Opened::Stream(Box::new(io::empty()))));
                 }
-                // SAFETY: the map is read-only; a file truncated by another process while
-                // mapped is a known limitation (see docs/architecture.md, memory bounds).
-                let map = unsafe { Mmap::map(&file)? };
-                #[cfg(unix)]
-                let _ = map.advise(memmap2::Advice::Sequential);
-                return Ok((Compression::None, Opened::Mapped(Arc::new(map))));
+                // Mapped unless it cannot be guarded against truncation (mapped.rs); then
+                // it is read like a stream, from its start.
+                let reopened = file.try_clone()?;
+                if let Some(map) = Mapped::new(reopened)? {
+                    let _ = map.advise(memmap2::Advice::Sequential);
+                    return Ok((Compression::None, Opened::Mapped(Arc::new(map))));
+                }
             }
             (head, Box::new(file))
         }
@@ -251,7 +255,7 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// The bytes of one chunk.
 pub enum ChunkBytes {
-    Mapped(Arc<Mmap>, Range<usize>),
+    Mapped(Arc<Mapped>, Range<usize>),
     Owned(Vec<u8>),
     Pooled(Pooled),
 }
@@ -288,12 +292,12 @@ impl Chunk {
 /// Cut a mapped file into chunks of about [`CHUNK_BYTES`], each ending after a newline (or at
 /// the end of the file). A line of more than [`MAX_LINE_BYTES`] ends the chunk before it and
 /// is skipped (see [`Chunk::skipped`]).
-pub fn next_mapped_chunk(map: &Arc<Mmap>, pos: usize) -> Option<Chunk> {
+pub fn next_mapped_chunk(map: &Arc<Mapped>, pos: usize) -> Option<Chunk> {
     next_mapped_chunk_sized(map, pos, CHUNK_BYTES, MAX_LINE_BYTES)
 }
 
 fn next_mapped_chunk_sized(
-    map: &Arc<Mmap>,
+    map: &Arc<Mapped>,
     pos: usize,
     chunk_bytes: usize,
     max_line: usize,
@@ -581,10 +585,12 @@ mod tests {
         chunk: usize,
         max_line: usize,
     ) -> Vec<(u64, Vec<u8>, u64, u64)> {
+        if data.is_empty() {
+            return Vec::new();
+        }
         let mut f = tempfile::tempfile().unwrap();
         std::io::Write::write_all(&mut f, data).unwrap();
-        // SAFETY: a private temporary file nobody else changes.
-        let map = Arc::new(unsafe { Mmap::map(&f).unwrap() });
+        let map = Arc::new(Mapped::new(f).unwrap().unwrap());
         let mut out = Vec::new();
         let mut pos = 0;
         while let Some(c) = next_mapped_chunk_sized(&map, pos, chunk, max_line) {

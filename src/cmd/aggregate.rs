@@ -25,8 +25,26 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
         return Ok(2);
     }
     let to_stdout = args.output.as_os_str() == "-";
-    if !to_stdout && !args.force {
-        refuse_existing_outputs(&args.output)?;
+    if !to_stdout {
+        // Fail before reading anything (which may take long) if bars cannot be written.
+        output::check_writable(&args.output).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write bars under `{}`: {}",
+                args.output.display(),
+                capture::io_message(&e)
+            )
+        })?;
+        if !args.force {
+            refuse_existing_outputs(&args.output)?;
+        }
+        for p in output::remove_stale_temps(&args.output) {
+            if !args.quiet {
+                eprintln!(
+                    "tapebar: removed `{}`, left by an interrupted run",
+                    p.display()
+                );
+            }
+        }
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0) as usize)
@@ -164,6 +182,9 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
             eprintln!("tapebar: error: `{}`: {e}", r.display);
             failed = true;
         }
+        if let Some(w) = &r.warning {
+            eprintln!("tapebar: warning: `{}`: {w}", r.display);
+        }
         if !args.quiet
             && r.error
                 .as_deref()
@@ -255,9 +276,23 @@ fn write_files(
 ) -> io::Result<bool> {
     let mut ok = true;
     let header = output::file_header();
+    // Distinct names map to distinct files, except that very long names are cut and
+    // hashed: two of those could collide, and one must not overwrite the other.
+    let mut written: std::collections::HashMap<PathBuf, &str> = Default::default();
     for (&(venue, symbol), &si) in chosen {
         let _ = &series[si];
         let path: PathBuf = output::bar_path(dir, venue, symbol);
+        if let Some(other) = written.get(&path) {
+            eprintln!(
+                "tapebar: error: cannot write `{}` for symbol `{}`: symbol `{}` has the same file name",
+                path.display(),
+                symbol.escape_debug(),
+                other.escape_debug()
+            );
+            ok = false;
+            continue;
+        }
+        written.insert(path.clone(), symbol);
         let res = output::write_atomic(&path, force, |w| {
             w.write_all(header.as_bytes())?;
             store.for_each_piece(si, |piece| w.write_all(piece))
