@@ -20,9 +20,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
-use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -47,6 +45,8 @@ use crate::venue::{self, Channel, Channels, Ctx, Decoded, Out};
 pub const PRE_CAPTURE_SLACK: i64 = 5 * NS_PER_S;
 /// Chunks per batch. A constant, so results never depend on the thread count.
 pub const BATCH_CHUNKS: usize = 32;
+/// A batch ends early once its chunks hold this many bytes (see `take_batch`).
+pub const BATCH_BYTES: usize = BATCH_CHUNKS * capture::CHUNK_BYTES;
 
 pub const SKIP_PRE_CAPTURE: &str =
     "pre-capture (older than its recording's start by more than 5 s)";
@@ -918,7 +918,7 @@ enum Source {
         pos: usize,
         released: usize,
     },
-    Stream(Receiver<io::Result<Chunk>>),
+    Stream(capture::ChunkStream),
     Done,
 }
 
@@ -1175,32 +1175,44 @@ impl<'s, O: Observer> Engine<'s, O> {
             }
         }
         let mut chunks = Vec::with_capacity(BATCH_CHUNKS);
+        // A batch is BATCH_CHUNKS chunks, or fewer if they hold BATCH_BYTES (long lines make
+        // big chunks): the bytes of the batches in flight stay bounded. Ordinary chunks
+        // (1 MiB and a bit) never reach it before the count does. Bytes only decide it, so
+        // batches are the same for any thread count.
+        let mut bytes = 0usize;
+        let full = |n: usize, bytes: usize| n >= BATCH_CHUNKS || bytes >= BATCH_BYTES;
         match &mut st.source {
             Source::Mapped { map, pos, .. } => {
-                while chunks.len() < BATCH_CHUNKS {
+                let mut end = false;
+                while !full(chunks.len(), bytes) {
                     match capture::next_mapped_chunk(map, *pos) {
                         Some(c) => {
                             *pos = c.next_offset() as usize;
                             self.mapped_done += c.next_offset() - c.offset;
+                            bytes += c.bytes.as_slice().len();
                             chunks.push(c);
                         }
-                        None => break,
+                        None => {
+                            end = true;
+                            break;
+                        }
                     }
                 }
-                if chunks.len() < BATCH_CHUNKS {
+                if end || *pos >= map.len() {
                     // Reached the end: keep the map until the batch is merged (chunks
                     // hold it), then the input is done.
                     st.source = Source::Done;
                 }
             }
             Source::Stream(rx) => {
-                while chunks.len() < BATCH_CHUNKS {
+                while !full(chunks.len(), bytes) {
                     match rx.recv() {
-                        Ok(Ok(c)) => {
+                        Some(Ok(c)) => {
                             st.read_upto = c.next_offset();
+                            bytes += c.bytes.as_slice().len();
                             chunks.push(c);
                         }
-                        Ok(Err(e)) => {
+                        Some(Err(e)) => {
                             st.error = Some(format!(
                                 "read error after {} bytes of its data: {}",
                                 st.read_upto,
@@ -1209,7 +1221,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                             st.source = Source::Done;
                             break;
                         }
-                        Err(_) => {
+                        None => {
                             st.source = Source::Done;
                             break;
                         }

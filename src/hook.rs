@@ -41,7 +41,7 @@ pub fn pause(point: &str) {
     if p.point != point || p.calls.fetch_add(1, Ordering::Relaxed) + 1 != p.nth {
         return;
     }
-    eprintln!("tapebar: test pause at {point}");
+    crate::say!("tapebar: test pause at {point}");
     loop {
         if p.resume.as_ref().is_some_and(|f| f.exists()) {
             return;

@@ -20,7 +20,7 @@ pub const MAX_DEPTH: u32 = 127;
 
 /// The tape refuses a message of more values than this (serde_json has no such limit; the
 /// differential tests stay far below it). One value costs 16 bytes of tape, so a hostile
-/// line of 64 MiB of `1,1,1,…` would otherwise take 512 MiB; the cap keeps a worker's tape
+/// line of 16 MiB of `1,1,1,…` would otherwise take 128 MiB; the cap keeps a worker's tape
 /// under 16 MiB. Real messages are far smaller (a 5,000-level order book snapshot is about
 /// 30,000 values).
 pub const MAX_VALUES: usize = 1 << 20;

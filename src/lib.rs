@@ -42,6 +42,17 @@ pub mod time;
 pub mod trade;
 pub mod venue;
 
+/// Print a line on stderr, like `eprintln!`, except that a stderr that cannot be written
+/// (a full disk, a closed pipe) is not a panic: the line is lost, the exit status still
+/// tells what happened.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// An error and its causes on one line: `cannot write x: permission denied`.
 pub fn error_chain(e: &anyhow::Error) -> String {
     let mut s = e.to_string();

@@ -305,3 +305,30 @@ proptest! {
         check_chunk(&chunk);
     }
 }
+
+/// Inputs the fuzz targets once failed on (testdata/hostile/fuzz/TARGET/*), replayed through
+/// the same checks as the target.
+#[test]
+fn fuzz_findings_replay() {
+    let dir = common::root().join("testdata/hostile/fuzz");
+    let Ok(targets) = std::fs::read_dir(&dir) else {
+        println!("no fuzz findings in {}", dir.display());
+        return;
+    };
+    for t in targets {
+        let t = t.unwrap();
+        let target = t.file_name().to_string_lossy().into_owned();
+        for f in std::fs::read_dir(t.path()).unwrap() {
+            let data = std::fs::read(f.unwrap().path()).unwrap();
+            let (url, msg) = match data.split_first() {
+                Some((&b, rest)) => (url_of(b), rest),
+                None => (None, &data[..]),
+            };
+            match target.as_str() {
+                "envelope" => check_chunk(&data),
+                "differential" => check_message(msg, url),
+                v => agree::check_venue(v.strip_prefix("venue_").unwrap(), msg, url),
+            }
+        }
+    }
+}

@@ -25,9 +25,9 @@ pub const BATCH_AHEAD: usize = 32;
 /// A line of more bytes than this (without its newline) is skipped and counted as
 /// malformed, in mapped files and streams alike, so no input can make a chunk, a read
 /// buffer or the pages it touches grow past it (docs/reliability.md, memory bound).
-pub const MAX_LINE_BYTES: usize = 64 << 20;
+pub const MAX_LINE_BYTES: usize = 16 << 20;
 /// The malformed-line reason of a line over [`MAX_LINE_BYTES`].
-pub const OVERLONG_LINE: &str = "line longer than 64 MiB";
+pub const OVERLONG_LINE: &str = "line longer than 16 MiB";
 
 /// Where an input comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -365,17 +365,95 @@ fn release_pages(map: &Mmap, from: usize, to: usize) {
 /// compressed copies of a capture give the same chunks. The channel holds at most
 /// [`BATCH_AHEAD`] chunks, so memory stays bounded whatever the input size; chunk buffers
 /// come back through a pool when the engine drops them. An `Err` item ends the stream.
-pub fn stream_chunks(reader: Box<dyn Read + Send>) -> Receiver<io::Result<Chunk>> {
+pub fn stream_chunks(reader: Box<dyn Read + Send>) -> ChunkStream {
     stream_chunks_sized(reader, CHUNK_BYTES, MAX_LINE_BYTES)
+}
+
+/// The receiving end of [`stream_chunks`]: chunks in input order; an `Err` ends the stream.
+pub struct ChunkStream {
+    rx: Receiver<io::Result<Chunk>>,
+    budget: Arc<Budget>,
+}
+
+impl ChunkStream {
+    /// The next chunk, or None at the end.
+    pub fn recv(&self) -> Option<io::Result<Chunk>> {
+        let item = self.rx.recv().ok()?;
+        if let Ok(c) = &item {
+            self.budget.release(c.bytes.as_slice().len());
+        }
+        Some(item)
+    }
+}
+
+impl Iterator for ChunkStream {
+    type Item = io::Result<Chunk>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.recv()
+    }
+}
+
+impl Drop for ChunkStream {
+    fn drop(&mut self) {
+        self.budget.close();
+    }
+}
+
+/// Bytes of chunks sent and not yet received: the channel holds at most [`BATCH_AHEAD`]
+/// chunks *and*, unless it is empty, at most `limit` bytes, so chunks made big by long
+/// lines cannot fill it with gigabytes.
+struct Budget {
+    state: std::sync::Mutex<(usize, bool)>,
+    freed: std::sync::Condvar,
+    limit: usize,
+}
+
+impl Budget {
+    /// Wait for room for `n` bytes; false if the receiver is gone.
+    fn acquire(&self, n: usize) -> bool {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while st.0 > 0 && st.0 + n > self.limit && !st.1 {
+            st = self.freed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.0 += n;
+        !st.1
+    }
+    fn release(&self, n: usize) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.0 = st.0.saturating_sub(n);
+        self.freed.notify_all();
+    }
+    fn close(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.1 = true;
+        self.freed.notify_all();
+    }
 }
 
 fn stream_chunks_sized(
     mut reader: Box<dyn Read + Send>,
     chunk_bytes: usize,
     max_line: usize,
-) -> Receiver<io::Result<Chunk>> {
+) -> ChunkStream {
     // Room for a whole batch, so decompression runs on while the previous batch is decoded.
     let (tx, rx) = sync_channel(BATCH_AHEAD);
+    let budget = Arc::new(Budget {
+        state: std::sync::Mutex::new((0, false)),
+        freed: std::sync::Condvar::new(),
+        limit: BATCH_AHEAD * chunk_bytes,
+    });
+    let stream = ChunkStream {
+        rx,
+        budget: budget.clone(),
+    };
+    let send = move |item: io::Result<Chunk>| -> bool {
+        if let Ok(c) = &item {
+            if !budget.acquire(c.bytes.as_slice().len()) {
+                return false;
+            }
+        }
+        tx.send(item).is_ok()
+    };
     let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::spawn(move || {
         let fresh = |pool_rx: &std::sync::mpsc::Receiver<Vec<u8>>| {
@@ -419,6 +497,8 @@ fn stream_chunks_sized(
                         // drop it up to its newline and count it.
                         let mut skipped = (buf.len() - line_start) as u64;
                         buf.truncate(line_start);
+                        // Give back the memory the long line took, now.
+                        buf.shrink_to_fit();
                         let mut rest = fresh(&pool_rx);
                         loop {
                             let mut tmp = [0u8; 1 << 16];
@@ -437,7 +517,7 @@ fn stream_chunks_sized(
                                 },
                                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                                 Err(e) => {
-                                    let _ = tx.send(Err(e));
+                                    send(Err(e));
                                     return;
                                 }
                             }
@@ -450,7 +530,7 @@ fn stream_chunks_sized(
                             overlong_lines: 1,
                             skipped,
                         };
-                        if tx.send(Ok(item)).is_err() {
+                        if !send(Ok(item)) {
                             return;
                         }
                         offset += n + skipped;
@@ -474,14 +554,14 @@ fn stream_chunks_sized(
                         Ok(_) => {}
                         Err(e) => {
                             if !buf.is_empty() {
-                                let _ = tx.send(Ok(Chunk {
+                                send(Ok(Chunk {
                                     offset,
                                     bytes: ChunkBytes::Owned(std::mem::take(&mut buf)),
                                     overlong_lines: 0,
                                     skipped: 0,
                                 }));
                             }
-                            let _ = tx.send(Err(e));
+                            send(Err(e));
                             return;
                         }
                     }
@@ -510,29 +590,35 @@ fn stream_chunks_sized(
                 bytes: ChunkBytes::Pooled(Pooled {
                     buf: chunk,
                     home: pool_tx.clone(),
+                    keep_below: 2 * (chunk_bytes + (256 << 10)),
                 }),
                 overlong_lines: u64::from(skipped > 0),
                 skipped: skipped as u64,
             };
-            if tx.send(Ok(item)).is_err() {
+            if !send(Ok(item)) {
                 return;
             }
             offset += n + skipped as u64;
             search_from = chunk_bytes;
         }
     });
-    rx
+    stream
 }
 
 /// A chunk buffer that goes back to its reader's pool when dropped.
 pub struct Pooled {
     buf: Vec<u8>,
     home: std::sync::mpsc::Sender<Vec<u8>>,
+    /// A buffer a long line grew past this is freed, not pooled: a pool of buffers grown
+    /// to 16 MiB each would hold that memory for the rest of the run.
+    keep_below: usize,
 }
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        let _ = self.home.send(std::mem::take(&mut self.buf));
+        if self.buf.capacity() < self.keep_below {
+            let _ = self.home.send(std::mem::take(&mut self.buf));
+        }
     }
 }
 

@@ -39,7 +39,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
         }
         for p in output::remove_stale_temps(&args.output) {
             if !args.quiet {
-                eprintln!(
+                crate::say!(
                     "tapebar: removed `{}`, left by an interrupted run",
                     p.display()
                 );
@@ -54,7 +54,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     let (inputs, input_errors) = capture::expand_inputs(&args.inputs);
     let mut failed = false;
     for e in &input_errors {
-        eprintln!("tapebar: error: `{}`: {}", e.input, e.error);
+        crate::say!("tapebar: error: `{}`: {}", e.input, e.error);
         failed = true;
     }
     if inputs.is_empty() {
@@ -179,18 +179,18 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
 
     for r in &reports {
         if let Some(e) = &r.error {
-            eprintln!("tapebar: error: `{}`: {e}", r.display);
+            crate::say!("tapebar: error: `{}`: {e}", r.display);
             failed = true;
         }
         if let Some(w) = &r.warning {
-            eprintln!("tapebar: warning: `{}`: {w}", r.display);
+            crate::say!("tapebar: warning: `{}`: {w}", r.display);
         }
         if !args.quiet
             && r.error
                 .as_deref()
                 .is_none_or(|e| !e.starts_with("cannot open"))
         {
-            eprintln!("tapebar: {}", report::summary_line(&r.display, &r.counts));
+            crate::say!("tapebar: {}", report::summary_line(&r.display, &r.counts));
         }
     }
     Ok(if failed { 1 } else { 0 })
@@ -283,7 +283,7 @@ fn write_files(
         let _ = &series[si];
         let path: PathBuf = output::bar_path(dir, venue, symbol);
         if let Some(other) = written.get(&path) {
-            eprintln!(
+            crate::say!(
                 "tapebar: error: cannot write `{}` for symbol `{}`: symbol `{}` has the same file name",
                 path.display(),
                 symbol.escape_debug(),
@@ -298,7 +298,7 @@ fn write_files(
             store.for_each_piece(si, |piece| w.write_all(piece))
         });
         if let Err(e) = res {
-            eprintln!(
+            crate::say!(
                 "tapebar: error: cannot write `{}`: {}",
                 path.display(),
                 capture::io_message(&e)
