@@ -20,6 +20,7 @@ use crate::venue;
 
 /// Run the subcommand; returns the process exit code.
 pub fn run(args: AggregateArgs) -> Result<i32> {
+    capture::tune_allocator();
     if let Err(e) = args.select.check() {
         eprintln!("tapebar: error: {e}");
         return Ok(2);
