@@ -47,6 +47,12 @@ pub const PRE_CAPTURE_SLACK: i64 = 5 * NS_PER_S;
 pub const BATCH_CHUNKS: usize = 32;
 /// A batch ends early once its chunks hold this many bytes (see `take_batch`).
 pub const BATCH_BYTES: usize = BATCH_CHUNKS * capture::CHUNK_BYTES;
+/// Chunks in the first batch of an input; later batches double up to [`BATCH_CHUNKS`].
+pub const FIRST_BATCH_CHUNKS: usize = 4;
+/// Memory a batch's decoded groups may take: a chunk of a capture of 10,000 symbols holds
+/// about 9,000 (venue, stream, symbol, bucket) groups of some 400 bytes each until it is
+/// merged, so 32 such chunks would hold 120 MiB. Batches of such inputs are kept smaller.
+pub const BATCH_GROUP_BYTES: usize = 24 << 20;
 
 pub const SKIP_PRE_CAPTURE: &str =
     "pre-capture (older than its recording's start by more than 5 s)";
@@ -908,6 +914,8 @@ struct InputState {
     read_upto: u64,
     /// A mapped input's file, to tell whether it changed while it was read.
     watch: Option<capture::mapped::Watch>,
+    /// Chunks in its next batch (see `finish_batch`).
+    batch_chunks: usize,
     warning: Option<String>,
 }
 
@@ -1001,6 +1009,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                     read_upto: 0,
                     watch: None,
                     warning: None,
+                    batch_chunks: FIRST_BATCH_CHUNKS,
                 }
             })
             .collect();
@@ -1108,6 +1117,15 @@ impl<'s, O: Observer> Engine<'s, O> {
         // A batch decoded after its input was found truncated holds only the zeros read
         // past the cut: nothing to merge.
         let truncated = self.inputs[i].watch.as_ref().is_some_and(|w| w.faulted());
+        // The size of the input's next batch but one (the next was taken already): double
+        // the last, up to BATCH_CHUNKS, but no more chunks than leave the groups they decode
+        // to within BATCH_GROUP_BYTES. Only the bytes decided it, so batches are the same for
+        // any thread count.
+        let groups: usize = outs.iter().map(|o| o.groups.len()).sum();
+        let per_chunk = groups.div_ceil(outs.len().max(1)).max(1);
+        let group_cost = std::mem::size_of::<Group>() + 128;
+        let affordable = (BATCH_GROUP_BYTES / (per_chunk * group_cost)).max(1);
+        self.inputs[i].batch_chunks = (2 * chunks.len()).clamp(1, BATCH_CHUNKS).min(affordable);
         for (chunk, out) in chunks.iter().zip(outs) {
             if !truncated {
                 self.merge_chunk(i, chunk, out, frontier)?;
@@ -1175,12 +1193,13 @@ impl<'s, O: Observer> Engine<'s, O> {
             }
         }
         let mut chunks = Vec::with_capacity(BATCH_CHUNKS);
-        // A batch is BATCH_CHUNKS chunks, or fewer if they hold BATCH_BYTES (long lines make
-        // big chunks): the bytes of the batches in flight stay bounded. Ordinary chunks
-        // (1 MiB and a bit) never reach it before the count does. Bytes only decide it, so
-        // batches are the same for any thread count.
+        // A batch is `batch_chunks` chunks (see finish_batch), or fewer if they hold
+        // BATCH_BYTES (long lines make big chunks): the bytes of the batches in flight stay
+        // bounded. Ordinary chunks (1 MiB and a bit) never reach it before the count does.
+        // Bytes only decide it, so batches are the same for any thread count.
         let mut bytes = 0usize;
-        let full = |n: usize, bytes: usize| n >= BATCH_CHUNKS || bytes >= BATCH_BYTES;
+        let max_chunks = st.batch_chunks;
+        let full = |n: usize, bytes: usize| n >= max_chunks || bytes >= BATCH_BYTES;
         match &mut st.source {
             Source::Mapped { map, pos, .. } => {
                 let mut end = false;

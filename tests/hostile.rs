@@ -1345,30 +1345,35 @@ fn exit_statuses_are_in_the_help() {
 
 // ----- load ------------------------------------------------------------------------------
 
-/// 10,000 symbols, three trades each: 10,000 correct files, memory within the bound.
+/// 10,000 symbols, 60 trades each, interleaved as in a real capture (every chunk holds
+/// trades of some 9,000 symbols): 10,000 correct files, and memory within the bound (the
+/// groups decoded from 32 such chunks alone would take over 100 MiB).
 #[test]
 fn ten_thousand_symbols() {
     let tmp = tempfile::tempdir().unwrap();
     let cap = tmp.path().join("cap.jsonl");
-    let n = 10_000;
+    let (n, k) = (10_000, 60);
+    let trade_of = |sym: usize, j: usize| -> (u64, u64, bool) {
+        (
+            100 + (sym % 7) as u64 + (j % 5) as u64,
+            1 + (j % 3) as u64,
+            j % 2 == 0,
+        )
+    };
     {
         let mut w = std::io::BufWriter::new(File::create(&cap).unwrap());
-        // Interleaved, as a real capture: every symbol trades at each of three times.
-        for (k, (price, qty, buy)) in [(100u64, 1u64, false), (103, 2, true), (101, 3, false)]
-            .into_iter()
-            .enumerate()
-        {
+        for j in 0..k {
             for sym in 0..n {
-                let p = price + (sym % 7) as u64;
+                let (p, q, buy) = trade_of(sym, j);
                 writeln!(
                     w,
                     "{}",
                     trade(
                         &format!("S{sym:05}USDT"),
-                        k as u64 + 1,
+                        j as u64 + 1,
                         &p.to_string(),
-                        &qty.to_string(),
-                        T0 + 1 + k as i64,
+                        &q.to_string(),
+                        T0 + 1 + j as i64 * 100,
                         buy
                     )
                 )
@@ -1382,12 +1387,8 @@ fn ten_thousand_symbols() {
     let files = files_under(&out);
     assert_eq!(files.len(), n);
     for sym in 0..n {
-        let d = (sym % 7) as u64;
-        let row = bar_row(
-            "X",
-            T0,
-            &[(100 + d, 1, false), (103 + d, 2, true), (101 + d, 3, false)],
-        );
+        let trades: Vec<(u64, u64, bool)> = (0..k).map(|j| trade_of(sym, j)).collect();
+        let row = bar_row("X", T0, &trades);
         let row = row.strip_prefix("binance,X,").unwrap();
         let text = std::fs::read_to_string(out.join(format!("binance/S{sym:05}USDT.csv"))).unwrap();
         assert_eq!(
