@@ -19,7 +19,10 @@ MAX = 8192
 # venue module -> (testdata/venues prefixes, recording name prefixes)
 VENUES = {
     "ascendex": (["ascendex"], ["ASCENDEX"]),
-    "binance": ([], ["BINANCE."]),
+    "binance": (["binance_tr"], ["BINANCE."]),
+    "bitcom": (["bitcom"], ["BIT.COM"]),
+    "bitfinex": (["bitfinex"], ["BITFINEX"]),
+    "bithumb": (["bithumb"], ["BITHUMB"]),
     "bitflyer": (["bitflyer"], ["BITFLYER"]),
     "bitget": (["bitget"], ["BITGET"]),
     "bitmex": (["bitmex"], ["BITMEX"]),
@@ -37,7 +40,9 @@ VENUES = {
     "kraken_futures": (["kraken_futures"], ["KRAKEN_FUTURES"]),
     "kucoin": (["kucoin"], ["KUCOIN"]),
     "okx": (["okx"], ["OKX"]),
+    "phemex": (["phemex"], ["PHEMEX"]),
     "poloniex": (["poloniex"], ["POLONIEX"]),
+    "probit": (["probit"], ["PROBIT"]),
     "upbit": ([], ["UPBIT"]),
 }
 
@@ -90,7 +95,9 @@ def main():
         for line in lines_of(sorted(paths), 300):
             p = payload(line)
             if p and len(p) < MAX:
-                put("venue_" + venue, b"\x00" + p)
+                # The first byte picks the URL (tests/common/agree.rs, URLS): none, or
+                # Bitfinex's, whose connection has a channel map.
+                put("venue_" + venue, bytes([12 if venue == "bitfinex" else 0]) + p)
                 n += 1
         print(f"venue_{venue}: {n} seeds")
     n = 0

@@ -1123,7 +1123,7 @@ impl<'s, O: Observer> Engine<'s, O> {
         // any thread count.
         let groups: usize = outs.iter().map(|o| o.groups.len()).sum();
         let per_chunk = groups.div_ceil(outs.len().max(1)).max(1);
-        let group_cost = std::mem::size_of::<Group>() + 128;
+        let group_cost = std::mem::size_of::<Group<<O::Worker as WorkerObs>::Bucket>>() + 128;
         let affordable = (BATCH_GROUP_BYTES / (per_chunk * group_cost)).max(1);
         self.inputs[i].batch_chunks = (2 * chunks.len()).clamp(1, BATCH_CHUNKS).min(affordable);
         for (chunk, out) in chunks.iter().zip(outs) {

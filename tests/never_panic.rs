@@ -89,7 +89,7 @@ fn repo_files() -> Vec<std::path::PathBuf> {
 fn lines_of(files: &[std::path::PathBuf]) -> Lines {
     let mut out = Vec::new();
     for f in files {
-        let data = std::fs::read(&f).unwrap();
+        let data = std::fs::read(f).unwrap();
         let mut url: Option<String> = None;
         for line in data.split(|&b| b == b'\n').take(100) {
             if let Ok(Line::Connect { url: u, .. }) = envelope::parse_line(line) {

@@ -22,7 +22,7 @@ use crate::venue;
 pub fn run(args: AggregateArgs) -> Result<i32> {
     capture::tune_allocator();
     if let Err(e) = args.select.check() {
-        eprintln!("tapebar: error: {e}");
+        crate::say!("tapebar: error: {e}");
         return Ok(2);
     }
     let to_stdout = args.output.as_os_str() == "-";

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use tapebar::flatjson::Flat;
 use tapebar::json::{parse_reference, Tape};
 use tapebar::trade::Trade;
-use tapebar::venue::{self, binance, Ctx, DecodeError, Decoded, Out};
+use tapebar::venue::{self, binance, Channel, Channels, Ctx, DecodeError, Decoded, Out};
 
 /// The trades and skips a decoder put out, owned.
 #[derive(Default, Debug, PartialEq)]
@@ -42,7 +42,7 @@ pub fn owned(r: Result<Decoded<'_>, DecodeError>, c: Collect) -> Outcome {
 
 /// Connection URLs that change how decoders name venues and read fields; fuzz inputs pick
 /// one with their first byte.
-pub const URLS: [Option<&str>; 12] = [
+pub const URLS: [Option<&str>; 17] = [
     None,
     Some("wss://stream.binance.com:9443/stream?streams=btcusdt@trade"),
     Some("wss://fstream.binance.com/stream?streams=btcusdt@trade"),
@@ -55,7 +55,44 @@ pub const URLS: [Option<&str>; 12] = [
     Some("wss://ws.okx.com:8443/ws/v5/public"),
     Some("wss://api.hitbtc.com/api/3/ws/public"),
     Some("wss://fstream.binance.com/ws/btcusdt@trade"),
+    Some("wss://api.bitfinex.com/ws/2"),
+    Some("wss://spot-ws.bit.com"),
+    Some("wss://phemex.com/ws"),
+    Some("wss://pubwss.bithumb.com/pub/ws"),
+    Some("wss://api.probit.com/api/exchange/v1/ws"),
 ];
+
+/// Channels a connection has announced (Bitfinex names only a channel number in its data
+/// messages): given to decoders whenever the connection URL is known.
+pub fn channels() -> &'static Channels {
+    static CHANNELS: std::sync::OnceLock<Channels> = std::sync::OnceLock::new();
+    CHANNELS.get_or_init(|| {
+        let mut m = Channels::new();
+        for (id, name, symbol) in [
+            (1, "trades", "tBTCUSD"),
+            (2, "trades", "fUSD"),
+            (3, "book", "tBTCUSD"),
+            (17, "trades", "tETHUSD"),
+        ] {
+            m.insert(
+                id,
+                Channel {
+                    name: name.into(),
+                    symbol: symbol.into(),
+                },
+            );
+        }
+        m
+    })
+}
+
+/// The decoder context of a connection with this URL.
+pub fn ctx(url: Option<&str>) -> Ctx<'_> {
+    Ctx {
+        url,
+        channels: url.map(|_| channels()),
+    }
+}
 
 /// The URL chosen by a byte.
 pub fn url_of(b: u8) -> Option<&'static str> {
@@ -67,7 +104,7 @@ pub fn url_of(b: u8) -> Option<&'static str> {
 /// reader accepts is valid JSON and reads the same; Binance's flat fast path, where it
 /// answers, answers the same.
 pub fn check_message(line: &[u8], url: Option<&str>) {
-    let ctx = Ctx { url };
+    let ctx = ctx(url);
     let show = || String::from_utf8_lossy(line).into_owned();
     let reference: Option<Outcome> = parse_reference(line).ok().map(|v| {
         let mut c = Collect::default();
@@ -115,11 +152,14 @@ pub fn check_message(line: &[u8], url: Option<&str>) {
 }
 
 /// The venues, by module name.
-pub const VENUES: [&str; 21] = [
+pub const VENUES: [&str; 26] = [
     "ascendex",
     "binance",
+    "bitcom",
+    "bitfinex",
     "bitflyer",
     "bitget",
+    "bithumb",
     "bitmex",
     "bitstamp",
     "bybit",
@@ -135,7 +175,9 @@ pub const VENUES: [&str; 21] = [
     "kraken_futures",
     "kucoin",
     "okx",
+    "phemex",
     "poloniex",
+    "probit",
     "upbit",
 ];
 
@@ -143,7 +185,7 @@ pub const VENUES: [&str; 21] = [
 /// on the tape and on serde_json's tree; panics if they disagree. Each decoder sees every
 /// message here, also those an earlier venue would claim in `venue::decode`.
 pub fn check_venue(name: &str, line: &[u8], url: Option<&str>) {
-    let ctx = Ctx { url };
+    let ctx = ctx(url);
     let mut tape = Tape::new();
     let (Ok(t), Ok(s)) = (tape.parse(line), parse_reference(line)) else {
         return;
@@ -165,8 +207,11 @@ pub fn check_venue(name: &str, line: &[u8], url: Option<&str>) {
     let (a, b) = venues!(
         ascendex,
         binance,
+        bitcom,
+        bitfinex,
         bitflyer,
         bitget,
+        bithumb,
         bitmex,
         bitstamp,
         bybit,
@@ -182,7 +227,9 @@ pub fn check_venue(name: &str, line: &[u8], url: Option<&str>) {
         kraken_futures,
         kucoin,
         okx,
+        phemex,
         poloniex,
+        probit,
         upbit
     );
     assert_eq!(
