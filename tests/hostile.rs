@@ -767,6 +767,34 @@ fn long_lines() {
     }
 }
 
+/// `tapebar inspect` steps over a line too long to read, mapped or streamed, and counts it
+/// where it stands.
+#[test]
+fn inspect_steps_over_a_line_too_long() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("long.jsonl");
+    {
+        let mut w = std::io::BufWriter::new(File::create(&path).unwrap());
+        writeln!(w, "{}", trade("BTCUSDT", 1, "100", "2", T0 + 1, false)).unwrap();
+        write_pad_line(&mut w, (16 << 20) + 1);
+        writeln!(w, "{}", trade("BTCUSDT", 2, "101", "3", T0 + 2, true)).unwrap();
+    }
+    let gz = gzip_file(&path);
+    for input in [&path, &gz] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tapebar"))
+            .args(["inspect", &s(input)])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("lines          3 (2 messages")
+                && text.contains("line longer than 16 MiB: 1, first at line 2"),
+            "{text}"
+        );
+    }
+}
+
 /// Twenty lines of 16 MiB, the longest allowed: chunks that big must not pile up in a
 /// batch or in the read-ahead (32 of them would be 512 MiB). Memory within the bound.
 #[test]
@@ -1338,6 +1366,10 @@ fn exit_statuses_are_in_the_help() {
             help.contains("0 ok") && help.contains("1 ") && help.contains("2 "),
             "{args:?}:\n{help}"
         );
+        if args == ["--help"] {
+            assert!(help.contains("3 a quality gate failed"), "{help}");
+            assert!(help.contains("docs/reliability.md"), "{help}");
+        }
     }
     let r = run(&["--no-such-option", "x"]);
     r.expect_code(2);
