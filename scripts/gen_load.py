@@ -5,6 +5,9 @@ generator kept while writing them (exact: prices in cents, sizes in thousandths)
   gen_load.py single N EXPECT.json        N trades of one symbol on stdout, 1 per ms, every
                                           1000th line written twice (a duplicate)
   gen_load.py symbols S K EXPECT.json     S symbols x K trades, interleaved, on stdout
+  gen_load.py overlap N K DIR EXPECT.json N gzip files DIR/oNN.jsonl.gz of K trades each,
+                                          one symbol each, all over the same period (so
+                                          they are read together)
   gen_load.py check EXPECT.json CSV...    compare bars (long CSV on stdin or files) with
                                           the expected sums; exit 1 on a difference
 """
@@ -104,6 +107,31 @@ def symbols(n_sym, k, expect):
         json.dump({k: v.to_json() for k, v in sums.items()}, f)
 
 
+def overlap(n, k, out_dir, expect):
+    import gzip
+    import os
+    sums = {}
+    for f in range(n):
+        name = b"O%02dUSDT" % f
+        s = sums.setdefault(name.decode(), Sums())
+        with gzip.open(os.path.join(out_dir, "o%02d.jsonl.gz" % f), "wb", compresslevel=1) as g:
+            buf = []
+            for i in range(k):
+                t = T0 + i * 10 + f
+                cents = 10000 + (i * 13 + f) % 5000
+                size = 1 + i % 11
+                buy = i % 2 == 1
+                buf.append(LINE % (t, name, i + 1, cents // 100, cents % 100, size, t,
+                                   b"false" if buy else b"true"))
+                s.add(cents, size, buy, t)
+                if len(buf) >= 20000:
+                    g.write(b"".join(buf))
+                    buf.clear()
+            g.write(b"".join(buf))
+    with open(expect, "w") as fh:
+        json.dump({k: v.to_json() for k, v in sums.items()}, fh)
+
+
 def check(expect, paths):
     want = json.load(open(expect))
     got = {}
@@ -161,6 +189,8 @@ def main():
         single(int(sys.argv[2]), sys.argv[3])
     elif cmd == "symbols":
         symbols(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    elif cmd == "overlap":
+        overlap(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif cmd == "check":
         sys.exit(check(sys.argv[2], sys.argv[3:]))
     else:

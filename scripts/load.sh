@@ -5,7 +5,8 @@
 # memory bound (peak RSS <= 256 MiB, from /usr/bin/time).
 #
 #   scripts/load.sh [TRADES] [SYMBOLS]    defaults: 50,000,000 trades of one symbol;
-#                                         10,000 symbols x 100 trades
+#                                         10,000 symbols x 100 trades; and always 8 gzip
+#                                         captures of the same period read together
 #
 # Needs python3 and GNU time (/usr/bin/time). Takes a few minutes (the generator is the
 # slow part). Not part of `cargo test`.
@@ -54,5 +55,11 @@ cat "$work/err"
 python3 scripts/gen_load.py check "$work/single.json" "$work/single.csv" || failed=1
 dups=$(python3 -c "import json; print(format(json.load(open('$work/single.json'))['BTCUSDT']['duplicates'], ','))")
 grep -q " $dups duplicates" "$work/err" || { echo "expected $dups duplicates in the summary"; failed=1; }
+
+echo "== 8 gzip captures of 1,000,000 trades each over the same period (read together)"
+mkdir -p "$work/overlap"
+python3 scripts/gen_load.py overlap 8 1000000 "$work/overlap" "$work/overlap.json"
+measure "aggregate -o - 8 inputs" "$bin" aggregate -q -o - "$work"/overlap/*.jsonl.gz > "$work/overlap.csv"
+python3 scripts/gen_load.py check "$work/overlap.json" "$work/overlap.csv" || failed=1
 
 exit "$failed"
