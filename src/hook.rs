@@ -4,7 +4,9 @@
 //! `TAPEBAR_TEST_PAUSE=POINT` or `POINT:N` makes the N-th (default first) call of
 //! [`pause`]`(POINT)` print `tapebar: test pause at POINT` on stderr and wait until the file
 //! named by `TAPEBAR_TEST_RESUME` exists (forever if that is unset). Without the variable a
-//! call costs one check of a value read once. Not for users; not in `--help`.
+//! call costs one check of a value read once. `TAPEBAR_TEST_OFF=tmpfile` makes outputs use
+//! the named temporary files of systems without `O_TMPFILE` ([`off`]). Not for users; not in
+//! `--help`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -48,4 +50,12 @@ pub fn pause(point: &str) {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The test hook turns `feature` off (`TAPEBAR_TEST_OFF=FEATURE`).
+pub fn off(feature: &str) -> bool {
+    static OFF: OnceLock<Option<String>> = OnceLock::new();
+    OFF.get_or_init(|| std::env::var("TAPEBAR_TEST_OFF").ok())
+        .as_deref()
+        == Some(feature)
 }

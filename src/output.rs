@@ -239,7 +239,7 @@ pub fn write_atomic(
         )
     };
     #[cfg(target_os = "linux")]
-    if let Some(mut file) = unnamed::create(dir) {
+    if let Some(mut file) = unnamed::create(dir).filter(|_| !crate::hook::off("tmpfile")) {
         {
             let mut w = io::BufWriter::with_capacity(1 << 16, &mut file);
             write(&mut w)?;

@@ -1190,37 +1190,53 @@ fn killed_mid_write_leaves_no_partial_file() {
     let cap = many_symbols(tmp.path(), 5);
     let reference = reference_files(&cap, &tmp.path().join("ref"));
     assert_eq!(reference.len(), 5);
-    for (sig, force) in [
-        (libc::SIGINT, false),
-        (libc::SIGKILL, false),
-        (libc::SIGKILL, true),
+    for (sig, force, named) in [
+        (libc::SIGINT, false, false),
+        (libc::SIGKILL, false, false),
+        (libc::SIGKILL, true, false),
+        // As on file systems without unnamed files: a named temporary file is left.
+        (libc::SIGKILL, true, true),
     ] {
-        let out = tmp.path().join(format!("out-{sig}-{force}"));
+        let out = tmp.path().join(format!("out-{sig}-{force}-{named}"));
         let old = "ts,open,high,low,close,volume,trades,quote_volume,buy_volume\nold\n";
         if force {
             std::fs::create_dir_all(out.join("binance")).unwrap();
             std::fs::write(out.join("binance/S002.csv"), old).unwrap();
         }
         let io = tempfile::tempdir().unwrap();
-        let opts = Opts {
+        let mut opts = Opts {
             env: vec![("TAPEBAR_TEST_PAUSE", "write:3".into())],
             ..Opts::default()
         };
+        if named {
+            opts.env.push(("TAPEBAR_TEST_OFF", "tmpfile".into()));
+        }
         let mut args = vec!["-o".to_string(), s(&out), s(&cap)];
         if force {
             args.push("--force".into());
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let child = spawn(&args, &opts, io.path());
+        let child_pid = child.id();
         wait_for_pause(io.path(), "write");
-        unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        unsafe { libc::kill(child_pid as libc::pid_t, sig) };
         let r = finish(child, &opts, io.path());
         assert_eq!(r.signal, Some(sig), "{}", r.stderr);
         let mut want: Vec<(String, String)> = reference[..2].to_vec();
         if force {
             want.push(("binance/S002.csv".into(), old.into()));
         }
-        let got: Vec<(String, String)> = files_under(&out)
+        // Where the file system has no unnamed files (O_TMPFILE), the killed run may leave
+        // its own named temporary file: the next run removes it. Nothing else may be left.
+        let (temps, csvs): (Vec<String>, Vec<String>) = files_under(&out)
+            .into_iter()
+            .partition(|f| f.rsplit('/').next().unwrap().starts_with(".tapebar-"));
+        let own = format!("binance/.tapebar-{}-", child_pid);
+        assert!(temps.iter().all(|t| t.starts_with(&own)), "{temps:?}");
+        if named {
+            assert_eq!(temps.len(), 1, "the killed run's temporary file");
+        }
+        let got: Vec<(String, String)> = csvs
             .into_iter()
             .map(|f| {
                 let t = std::fs::read_to_string(out.join(&f)).unwrap();
@@ -1229,7 +1245,18 @@ fn killed_mid_write_leaves_no_partial_file() {
             .collect();
         assert_eq!(got, want, "signal {sig}, force {force}");
         // The next run completes the job and leaves nothing else.
-        run(&["-q", "--force", "-o", &s(&out), &s(&cap)]).expect_code(0);
+        let r = run(&["--force", "-o", &s(&out), &s(&cap)]);
+        r.expect_code(0);
+        for t in &temps {
+            assert!(
+                r.stderr.contains(&format!(
+                    "removed `{}`, left by an interrupted run",
+                    s(&out.join(t))
+                )),
+                "{}",
+                r.stderr
+            );
+        }
         let after: Vec<String> = files_under(&out);
         let names: Vec<String> = reference.iter().map(|r| r.0.clone()).collect();
         assert_eq!(after, names);
