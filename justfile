@@ -26,6 +26,20 @@ bench:
 bench-cli *ARGS:
     bash scripts/bench_cli.sh {{ARGS}}
 
+# Fuzz one target (cargo-fuzz, nightly) for SECONDS (default 600); `just fuzz-list` names them.
+# Seeds fuzz/corpus/ from the test captures first. Runs are recorded in docs/reliability.md.
+fuzz TARGET SECONDS="600":
+    python3 fuzz/seed.py > /dev/null
+    cargo +nightly fuzz run -O {{TARGET}} -- -dict=fuzz/json.dict -max_len=8192 -max_total_time={{SECONDS}}
+
+# The fuzz targets.
+fuzz-list:
+    cargo +nightly fuzz list
+
+# Load tests in release (scripts/load.sh): 10,000 symbols, 50 million trades of one symbol.
+load *ARGS:
+    bash scripts/load.sh {{ARGS}}
+
 # Everything CI checks, in CI's order (format, clippy, tests, smoke run).
 ci:
     bash .ci/run

@@ -10,7 +10,7 @@ an output could not be written, --strict found a malformed line), 2 a usage erro
 3 a quality gate failed (stats --fail-on).
 
 Docs: docs/bars.md (bar semantics), docs/architecture.md, docs/aggregate.md,
-docs/stats.md, docs/inspect.md.";
+docs/stats.md, docs/inspect.md, docs/reliability.md (bad input, outputs, exit status).";
 
 /// Exact, deduplicated OHLCV bars from recorded crypto exchange WebSocket feeds.
 #[derive(Parser, Debug)]

@@ -20,9 +20,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
-use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -47,6 +45,14 @@ use crate::venue::{self, Channel, Channels, Ctx, Decoded, Out};
 pub const PRE_CAPTURE_SLACK: i64 = 5 * NS_PER_S;
 /// Chunks per batch. A constant, so results never depend on the thread count.
 pub const BATCH_CHUNKS: usize = 32;
+/// A batch ends early once its chunks hold this many bytes (see `take_batch`).
+pub const BATCH_BYTES: usize = BATCH_CHUNKS * capture::CHUNK_BYTES;
+/// Chunks in the first batch of an input; later batches double up to [`BATCH_CHUNKS`].
+pub const FIRST_BATCH_CHUNKS: usize = 4;
+/// Memory a batch's decoded groups may take: a chunk of a capture of 10,000 symbols holds
+/// about 9,000 (venue, stream, symbol, bucket) groups of some 400 bytes each until it is
+/// merged, so 32 such chunks would hold 120 MiB. Batches of such inputs are kept smaller.
+pub const BATCH_GROUP_BYTES: usize = 24 << 20;
 
 pub const SKIP_PRE_CAPTURE: &str =
     "pre-capture (older than its recording's start by more than 5 s)";
@@ -718,6 +724,45 @@ fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W)
     }
 }
 
+/// What [`decode_bytes`] found in one chunk.
+#[derive(Debug)]
+pub struct ChunkSummary {
+    pub counts: Counts,
+    /// Trades in the chunk's partial bars (must equal `counts.trades`).
+    pub bar_trades: u64,
+    /// Every partial bar has low <= open, close <= high.
+    pub bars_ordered: bool,
+}
+
+/// Decode `bytes` as one chunk at the start of a capture, exactly as a worker does, with
+/// the default settings (10 s buckets, no venue override). No I/O: for the never-panic
+/// property tests and the fuzz targets, which feed it arbitrary bytes.
+pub fn decode_bytes(bytes: &[u8], strict: bool) -> ChunkSummary {
+    let settings = Settings {
+        interval: 10 * NS_PER_S,
+        max_delay: 600 * NS_PER_S,
+        keep_pre_capture: false,
+        strict,
+        venue_override: None,
+        window: (i64::MIN, i64::MAX),
+    };
+    let job = Job {
+        input: 0,
+        offset: 0,
+        frontier: i64::MIN,
+        assumed: Conn::new_input(),
+    };
+    let out = decode_chunk(bytes, &job, &settings, &crate::observe::NoObserver);
+    ChunkSummary {
+        bar_trades: out.groups.iter().map(|g| g.bar.trades).sum(),
+        bars_ordered: out.groups.iter().all(|g| {
+            let b = &g.bar;
+            b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high
+        }),
+        counts: out.counts,
+    }
+}
+
 /// A small direct-mapped cache in front of [`group_for`]: most trades hit the group of a
 /// symbol's current bucket, found here without hashing the symbol.
 struct GroupCache {
@@ -869,16 +914,21 @@ struct InputState {
     error: Option<String>,
     /// Bytes of (decompressed) data received so far, for error messages.
     read_upto: u64,
+    /// A mapped input's file, to tell whether it changed while it was read.
+    watch: Option<capture::mapped::Watch>,
+    /// Chunks in its next batch (see `finish_batch`).
+    batch_chunks: usize,
+    warning: Option<String>,
 }
 
 enum Source {
     Pending,
     Mapped {
-        map: Arc<memmap2::Mmap>,
+        map: Arc<capture::Mapped>,
         pos: usize,
         released: usize,
     },
-    Stream(Receiver<io::Result<Chunk>>),
+    Stream(capture::ChunkStream),
     Done,
 }
 
@@ -895,6 +945,8 @@ pub struct InputReport {
     pub counts: Counts,
     /// The input could not be opened or read to its end.
     pub error: Option<String>,
+    /// Something users should know that is not an error (a file that grew while read).
+    pub warning: Option<String>,
 }
 
 /// A `--strict` stop, or another fatal error: one line naming where.
@@ -957,6 +1009,9 @@ impl<'s, O: Observer> Engine<'s, O> {
                     source: Source::Pending,
                     error: None,
                     read_upto: 0,
+                    watch: None,
+                    warning: None,
+                    batch_chunks: FIRST_BATCH_CHUNKS,
                 }
             })
             .collect();
@@ -1014,6 +1069,9 @@ impl<'s, O: Observer> Engine<'s, O> {
             pending = decoded;
         }
         self.close_buckets(true, i64::MAX);
+        for st in &mut self.inputs {
+            check_watch(st);
+        }
         Ok(Outcome {
             series: self.series,
             inputs: self
@@ -1024,6 +1082,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                     compression: s.compression,
                     counts: s.counts,
                     error: s.error,
+                    warning: s.warning,
                 })
                 .collect(),
             observer: self.observer,
@@ -1057,14 +1116,34 @@ impl<'s, O: Observer> Engine<'s, O> {
             frontier,
             ..
         } = b;
+        // A batch decoded after its input was found truncated holds only the zeros read
+        // past the cut: nothing to merge.
+        let truncated = self.inputs[i].watch.as_ref().is_some_and(|w| w.faulted());
+        // The size of the input's next batch but one (the next was taken already): double
+        // the last, up to BATCH_CHUNKS, but no more chunks than leave the groups they decode
+        // to within BATCH_GROUP_BYTES. Only the bytes decided it, so batches are the same for
+        // any thread count.
+        let groups: usize = outs.iter().map(|o| o.groups.len()).sum();
+        let per_chunk = groups.div_ceil(outs.len().max(1)).max(1);
+        let group_cost = std::mem::size_of::<Group<<O::Worker as WorkerObs>::Bucket>>() + 128;
+        let affordable = (BATCH_GROUP_BYTES / (per_chunk * group_cost)).max(1);
+        self.inputs[i].batch_chunks = (2 * chunks.len()).clamp(1, BATCH_CHUNKS).min(affordable);
         for (chunk, out) in chunks.iter().zip(outs) {
-            self.merge_chunk(i, chunk, out, frontier)?;
+            if !truncated {
+                self.merge_chunk(i, chunk, out, frontier)?;
+            }
         }
-        let consumed_to = chunks
-            .last()
-            .map(|c| c.offset as usize + c.bytes.as_slice().len());
+        let consumed_to = chunks.last().map(|c| c.next_offset() as usize);
         drop(chunks);
         self.release_mapped(i, consumed_to);
+        if let Source::Mapped { map, .. } = &self.inputs[i].source {
+            if map.faulted() {
+                // Truncated under the map: what follows the cut read as zeros. Stop here
+                // and report it (check_watch words the error).
+                self.inputs[i].source = Source::Done;
+                check_watch(&mut self.inputs[i]);
+            }
+        }
         progress(self.mapped_done + self.read_bytes.load(Ordering::Relaxed));
         Ok(())
     }
@@ -1095,7 +1174,9 @@ impl<'s, O: Observer> Engine<'s, O> {
         if matches!(st.source, Source::Pending) {
             match capture::open(&st.input, self.read_bytes.clone()) {
                 Ok((comp, Opened::Mapped(map))) => {
+                    crate::hook::pause("mapped");
                     st.compression = comp;
+                    st.watch = Some(map.watch());
                     st.source = Source::Mapped {
                         map,
                         pos: 0,
@@ -1114,39 +1195,45 @@ impl<'s, O: Observer> Engine<'s, O> {
             }
         }
         let mut chunks = Vec::with_capacity(BATCH_CHUNKS);
+        // A batch is `batch_chunks` chunks (see finish_batch), or fewer if they hold
+        // BATCH_BYTES (long lines make big chunks): the bytes of the batches in flight stay
+        // bounded. Ordinary chunks (1 MiB and a bit) never reach it before the count does.
+        // Bytes only decide it, so batches are the same for any thread count.
+        let mut bytes = 0usize;
+        let max_chunks = st.batch_chunks;
+        let full = |n: usize, bytes: usize| n >= max_chunks || bytes >= BATCH_BYTES;
         match &mut st.source {
             Source::Mapped { map, pos, .. } => {
-                while chunks.len() < BATCH_CHUNKS {
+                let mut end = false;
+                while !full(chunks.len(), bytes) {
                     match capture::next_mapped_chunk(map, *pos) {
                         Some(c) => {
-                            *pos = c.offset as usize + c.bytes.as_slice().len();
-                            self.mapped_done += c.bytes.as_slice().len() as u64;
+                            *pos = c.next_offset() as usize;
+                            self.mapped_done += c.next_offset() - c.offset;
+                            bytes += c.bytes.as_slice().len();
                             chunks.push(c);
                         }
-                        None => break,
+                        None => {
+                            end = true;
+                            break;
+                        }
                     }
                 }
-                if chunks.len() < BATCH_CHUNKS {
+                if end || *pos >= map.len() {
                     // Reached the end: keep the map until the batch is merged (chunks
                     // hold it), then the input is done.
                     st.source = Source::Done;
                 }
             }
             Source::Stream(rx) => {
-                while chunks.len() < BATCH_CHUNKS {
+                while !full(chunks.len(), bytes) {
                     match rx.recv() {
-                        Ok(Ok(c)) => {
-                            st.read_upto = c.offset + c.bytes.as_slice().len() as u64;
-                            if c.overlong_lines > 0 {
-                                st.counts.malformed.add(
-                                    Cow::Borrowed("line longer than 256 MiB"),
-                                    c.overlong_lines,
-                                    0,
-                                );
-                            }
+                        Some(Ok(c)) => {
+                            st.read_upto = c.next_offset();
+                            bytes += c.bytes.as_slice().len();
                             chunks.push(c);
                         }
-                        Ok(Err(e)) => {
+                        Some(Err(e)) => {
                             st.error = Some(format!(
                                 "read error after {} bytes of its data: {}",
                                 st.read_upto,
@@ -1155,7 +1242,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                             st.source = Source::Done;
                             break;
                         }
-                        Err(_) => {
+                        None => {
                             st.source = Source::Done;
                             break;
                         }
@@ -1218,6 +1305,14 @@ impl<'s, O: Observer> Engine<'s, O> {
             out = decode_chunk(chunk.bytes.as_slice(), &job, &self.settings, &self.worker);
         }
         let line_base = self.inputs[i].counts.lines;
+        if let (Some(_), capture::ChunkBytes::Mapped(map, _)) = (&out.fatal, &chunk.bytes) {
+            if map.faulted() {
+                // The malformed line is the zeros read past a cut: say what happened.
+                check_watch(&mut self.inputs[i]);
+                let e = self.inputs[i].error.clone().unwrap_or_default();
+                return Err(Fatal(format!("`{}`: {e}", self.inputs[i].display)));
+            }
+        }
         if let Some((line, reason)) = &out.fatal {
             return Err(Fatal(format!(
                 "{}:{}: {reason} (--strict)",
@@ -1226,6 +1321,25 @@ impl<'s, O: Observer> Engine<'s, O> {
             )));
         }
         self.inputs[i].counts.absorb(&out.counts, line_base);
+        if chunk.overlong_lines > 0 {
+            // The overlong line follows the chunk's lines: count it where it stands, so the
+            // line numbers of later reasons stay right.
+            let counts = &mut self.inputs[i].counts;
+            let line = counts.lines + 1;
+            if self.settings.strict {
+                return Err(Fatal(format!(
+                    "{}:{line}: {} (--strict)",
+                    self.inputs[i].display,
+                    capture::OVERLONG_LINE
+                )));
+            }
+            counts.malformed.add(
+                Cow::Borrowed(capture::OVERLONG_LINE),
+                chunk.overlong_lines,
+                line,
+            );
+            counts.lines += chunk.overlong_lines;
+        }
         self.inputs[i].conn = out.end_conn().clone();
         if let Some(c) = out.clock {
             self.inputs[i].clock = self.inputs[i].clock.max(c);
@@ -1474,6 +1588,34 @@ fn intern_series<B>(
     });
     index.entry(Box::from(symbol)).or_default().push(i);
     i
+}
+
+/// Report how a mapped input's file changed while it was read, if it did: truncated is an
+/// error (bars stop at the cut), grown a warning (bars cover the size it had when opened).
+fn check_watch(st: &mut InputState) {
+    use capture::mapped::Change;
+    let Some(w) = &st.watch else { return };
+    match w.change() {
+        Some(Change::Truncated { now }) => {
+            let now = now.map_or(String::new(), |n| format!(" to {n} bytes"));
+            st.error.get_or_insert_with(|| {
+                format!(
+                    "truncated{now} by another process while being read (it had {} bytes); \
+                     its bars stop where it was cut",
+                    w.mapped_len
+                )
+            });
+        }
+        Some(Change::Grew { now }) => {
+            st.warning.get_or_insert_with(|| {
+                format!(
+                    "grew from {} to {now} bytes while being read; its first {} bytes were read",
+                    w.mapped_len, w.mapped_len
+                )
+            });
+        }
+        None => {}
+    }
 }
 
 fn add_input_trades<B>(series: &mut Series<B>, input: u32, n: u64) {

@@ -18,6 +18,13 @@ use std::fmt;
 /// message fails when it reaches 0, so 127 levels are accepted); the tape does the same.
 pub const MAX_DEPTH: u32 = 127;
 
+/// The tape refuses a message of more values than this (serde_json has no such limit; the
+/// differential tests stay far below it). One value costs 16 bytes of tape, so a hostile
+/// line of 16 MiB of `1,1,1,…` would otherwise take 128 MiB; the cap keeps a worker's tape
+/// under 16 MiB. Real messages are far smaller (a 5,000-level order book snapshot is about
+/// 30,000 values).
+pub const MAX_VALUES: usize = 1 << 20;
+
 /// What a JSON value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -84,6 +91,7 @@ pub enum JsonError {
     ControlCharacterInString,
     TooDeep,
     TooLarge,
+    TooManyValues,
 }
 
 impl fmt::Display for JsonError {
@@ -99,6 +107,7 @@ impl fmt::Display for JsonError {
             JsonError::ControlCharacterInString => "control character in JSON string",
             JsonError::TooDeep => "JSON nested too deep",
             JsonError::TooLarge => "JSON message larger than 4 GiB",
+            JsonError::TooManyValues => "JSON message of more than 1,048,576 values",
         })
     }
 }
@@ -216,6 +225,11 @@ impl Parser<'_, '_> {
         let Some(&b) = self.src.get(self.pos) else {
             return Err(JsonError::UnexpectedEnd);
         };
+        // Every value but an object key passes here, so the tape holds at most
+        // MAX_VALUES + 1 nodes.
+        if self.nodes.len() >= MAX_VALUES {
+            return Err(JsonError::TooManyValues);
+        }
         match b {
             b'"' => self.string().map(|_| ()),
             b'{' => self.object(depth + 1),
@@ -862,6 +876,27 @@ mod tests {
         }
         let deep = "[".repeat(100_000);
         assert!(!accepts(&deep));
+    }
+
+    /// A tape holds at most MAX_VALUES values (plus one key): a hostile message of millions
+    /// of tiny values is refused instead of taking 16 bytes of tape per value.
+    #[test]
+    fn too_many_values_are_refused() {
+        let mut t = Tape::new();
+        // An array and MAX_VALUES - 1 numbers: MAX_VALUES values.
+        let most = format!("[{}1]", "1,".repeat(MAX_VALUES - 2));
+        assert!(t.parse(most.as_bytes()).is_ok());
+        let over = format!("[{}1]", "1,".repeat(MAX_VALUES - 1));
+        assert!(matches!(
+            t.parse(over.as_bytes()),
+            Err(JsonError::TooManyValues)
+        ));
+        // Keys do not count, but the values of an object do.
+        let obj = format!("{{{}\"k\":1}}", "\"k\":1,".repeat(MAX_VALUES));
+        assert!(matches!(
+            t.parse(obj.as_bytes()),
+            Err(JsonError::TooManyValues)
+        ));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! - [`observe`], [`stats`], [`gate`]: the quality report that watches the same pass.
 //! - [`select`]: which symbols and times a run keeps.
 //! - [`output`], [`report`], [`progress`]: what users see.
+//! - [`hook`]: pauses for the integration tests (kill mid-write, truncate a mapped input).
 
 pub mod bar;
 pub mod capture;
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod flatjson;
 pub mod fxhash;
 pub mod gate;
+pub mod hook;
 pub mod json;
 pub mod observe;
 pub mod output;
@@ -39,6 +41,17 @@ pub mod stats;
 pub mod time;
 pub mod trade;
 pub mod venue;
+
+/// Print a line on stderr, like `eprintln!`, except that a stderr that cannot be written
+/// (a full disk, a closed pipe) is not a panic: the line is lost, the exit status still
+/// tells what happened.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 /// An error and its causes on one line: `cannot write x: permission denied`.
 pub fn error_chain(e: &anyhow::Error) -> String {

@@ -12,7 +12,7 @@ fn main() {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tapebar: error: {}", tapebar::error_chain(&e));
+            tapebar::say!("tapebar: error: {}", tapebar::error_chain(&e));
             1
         }
     };

@@ -205,8 +205,26 @@ pub fn csv_field(s: &str) -> Vec<u8> {
     v
 }
 
-/// Write one complete file atomically: a temporary name in the same directory, renamed
-/// when complete; without `force`, an existing file is never replaced.
+/// Prefix of the temporary names outputs are written under: `.tapebar-<pid>-<random>.tmp`.
+/// The pid lets a later run tell a file left by a killed run from one still being written.
+const TEMP_PREFIX: &str = ".tapebar-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix).suffix(TEMP_SUFFIX);
+    b
+}
+
+/// Write one complete file atomically: nobody ever sees it half-written, and a run that is
+/// interrupted (Ctrl-C, a kill, a full disk) leaves the old file, if any, as it was.
+/// Without `force`, an existing file is never replaced.
+///
+/// On Linux the bytes go to an unnamed file in the target directory (`O_TMPFILE`), which
+/// vanishes with the process however it ends, and which is linked to its name when
+/// complete (with `force`: linked to a temporary name and renamed over the old file). Where
+/// that is not available, a named temporary file in the directory is renamed instead; if
+/// the process is killed, [`remove_stale_temps`] removes it on the next run.
 pub fn write_atomic(
     path: &Path,
     force: bool,
@@ -214,30 +232,215 @@ pub fn write_atomic(
 ) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tapebar-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let exists = || {
+        io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "exists already (use --force to replace it)",
+        )
+    };
+    #[cfg(target_os = "linux")]
+    if let Some(mut file) = unnamed::create(dir).filter(|_| !crate::hook::off("tmpfile")) {
+        {
+            let mut w = io::BufWriter::with_capacity(1 << 16, &mut file);
+            write(&mut w)?;
+            w.flush()?;
+        }
+        crate::hook::pause("write");
+        if !force {
+            return unnamed::link(&file, path).map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    exists()
+                } else {
+                    e
+                }
+            });
+        }
+        // Link under a temporary name, then rename over the old file: rename replaces
+        // atomically, link does not.
+        let pid = std::process::id();
+        for _ in 0..8 {
+            let tmp = dir.join(format!(
+                "{TEMP_PREFIX}{pid}-{:016x}{TEMP_SUFFIX}",
+                unnamed::random()
+            ));
+            match unnamed::link(&file, &tmp) {
+                Ok(()) => {
+                    return std::fs::rename(&tmp, path).inspect_err(|_| {
+                        let _ = std::fs::remove_file(&tmp);
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        return Err(io::Error::other("no free temporary name"));
+    }
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    let mut tmp = temp_builder(&prefix).tempfile_in(dir)?;
     {
         let mut w = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
         write(&mut w)?;
         w.flush()?;
     }
+    crate::hook::pause("write");
     if force {
         tmp.persist(path).map_err(|e| e.error)?;
     } else {
         tmp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
-                io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "exists already (use --force to replace it)",
-                )
+                exists()
             } else {
                 e.error
             }
         })?;
     }
     Ok(())
+}
+
+/// Unnamed files linked into place (Linux).
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use std::ffi::CString;
+    use std::fs::File;
+    use std::io;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    /// An unnamed file in `dir`, or None where the file system or kernel has no
+    /// `O_TMPFILE`, or `/proc` (needed to link it) is missing.
+    pub fn create(dir: &Path) -> Option<File> {
+        static PROC: OnceLock<bool> = OnceLock::new();
+        if !*PROC.get_or_init(|| Path::new("/proc/self/fd").is_dir()) {
+            return None;
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .mode(0o666)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir)
+            .ok()
+    }
+
+    /// Give the unnamed `file` the name `path`; fails with `AlreadyExists` if it is taken.
+    pub fn link(file: &File, path: &Path) -> io::Result<()> {
+        let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+        let to = CString::new(path.as_os_str().as_bytes())?;
+        // SAFETY: two valid NUL-terminated paths; linkat does not keep them.
+        let r = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    /// A number for a temporary name (unique enough with the pid beside it).
+    pub fn random() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.finish()
+    }
+}
+
+/// Remove the temporary files (`.tapebar-<pid>-*.tmp`) that runs killed while writing left
+/// in `dir` and its venue directories, if their process is gone. Returns their paths.
+/// Files of a live process (another run writing to the same directory) are left alone.
+pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        dirs.extend(
+            rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path()),
+        );
+    }
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(pid) = stale_temp_pid(&name.to_string_lossy()) else {
+                continue;
+            };
+            if !process_alive(pid) && std::fs::remove_file(e.path()).is_ok() {
+                removed.push(e.path());
+            }
+        }
+    }
+    removed
+}
+
+/// The pid in a temporary output name, if `name` is one.
+fn stale_temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
+    let (pid, _) = rest.split_once('-')?;
+    pid.parse().ok()
+}
+
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Check, before any input is read, that outputs can be written under `dir`: a file can be
+/// created in it, or, if it does not exist yet, in its nearest existing ancestor (where it
+/// will be created). The probe is an unnamed temporary file, gone at once.
+pub fn check_writable(dir: &Path) -> io::Result<()> {
+    let mut at = dir;
+    loop {
+        match std::fs::metadata(at) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotADirectory,
+                    format!("`{}` is not a directory", at.display()),
+                ))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match at.parent() {
+                Some(p) if !p.as_os_str().is_empty() => at = p,
+                _ => {
+                    at = Path::new(".");
+                    break;
+                }
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    tempfile::tempfile_in(at).map(drop).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create files in `{}`: {}",
+                at.display(),
+                crate::capture::io_message(&e)
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ impl fmt::Display for TimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TimeError::Syntax => "not a timestamp",
-            TimeError::OutOfRange => "timestamp out of range (before 1970 or after 2261)",
+            TimeError::OutOfRange => "timestamp out of range (zero, before 1970 or after 2261)",
         })
     }
 }

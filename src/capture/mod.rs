@@ -3,25 +3,31 @@
 //! into line-aligned chunks that workers decode in parallel.
 
 pub mod envelope;
+pub mod mapped;
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
 use memmap2::Mmap;
 
+pub use mapped::Mapped;
+
 /// Target size of one chunk of input handed to a worker.
 pub const CHUNK_BYTES: usize = 1 << 20;
 /// Chunks a stream may read ahead of the decoders (one batch).
 pub const BATCH_AHEAD: usize = 32;
-/// A line longer than this is skipped as malformed when streaming (compressed or stdin
-/// input), so a file without newlines cannot exhaust memory.
-pub const MAX_LINE_BYTES: usize = 256 << 20;
+/// A line of more bytes than this (without its newline) is skipped and counted as
+/// malformed, in mapped files and streams alike, so no input can make a chunk, a read
+/// buffer or the pages it touches grow past it (docs/reliability.md, memory bound).
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+/// The malformed-line reason of a line over [`MAX_LINE_BYTES`].
+pub const OVERLONG_LINE: &str = "line longer than 16 MiB";
 
 /// Where an input comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,8 +185,8 @@ impl<R: Read> Read for Counting<R> {
 
 /// An opened input.
 pub enum Opened {
-    /// A plain regular file, mapped.
-    Mapped(Arc<Mmap>),
+    /// A plain regular file, mapped (and guarded against truncation).
+    Mapped(Arc<Mapped>),
     /// Decompressed or piped bytes.
     Stream(Box<dyn Read + Send>),
 }
@@ -208,12 +214,13 @@ pub fn open(input: &Input, read_bytes: Arc<AtomicU64>) -> io::Result<(Compressio
                 if meta.len() == 0 {
                     return Ok((Compression::None, Opened::Stream(Box::new(io::empty()))));
                 }
-                // SAFETY: the map is read-only; a file truncated by another process while
-                // mapped is a known limitation (see docs/architecture.md, memory bounds).
-                let map = unsafe { Mmap::map(&file)? };
-                #[cfg(unix)]
-                let _ = map.advise(memmap2::Advice::Sequential);
-                return Ok((Compression::None, Opened::Mapped(Arc::new(map))));
+                // Mapped unless it cannot be guarded against truncation (mapped.rs); then
+                // it is read like a stream, from its start.
+                let reopened = file.try_clone()?;
+                if let Some(map) = Mapped::new(reopened)? {
+                    let _ = map.advise(memmap2::Advice::Sequential);
+                    return Ok((Compression::None, Opened::Mapped(Arc::new(map))));
+                }
             }
             (head, Box::new(file))
         }
@@ -248,7 +255,7 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// The bytes of one chunk.
 pub enum ChunkBytes {
-    Mapped(Arc<Mmap>, Range<usize>),
+    Mapped(Arc<Mapped>, Range<usize>),
     Owned(Vec<u8>),
     Pooled(Pooled),
 }
@@ -268,31 +275,89 @@ pub struct Chunk {
     /// Byte offset of the chunk in the (decompressed) input.
     pub offset: u64,
     pub bytes: ChunkBytes,
-    /// Lines longer than [`MAX_LINE_BYTES`] dropped just before this chunk.
+    /// A line longer than [`MAX_LINE_BYTES`] follows the chunk and was dropped (0 or 1).
     pub overlong_lines: u64,
+    /// Bytes dropped after the chunk: the overlong line and its newline. The next chunk
+    /// starts at `offset + bytes.len() + skipped`.
+    pub skipped: u64,
+}
+
+impl Chunk {
+    /// Where the next chunk of the input starts.
+    pub fn next_offset(&self) -> u64 {
+        self.offset + self.bytes.as_slice().len() as u64 + self.skipped
+    }
 }
 
 /// Cut a mapped file into chunks of about [`CHUNK_BYTES`], each ending after a newline (or at
-/// the end of the file).
-pub fn next_mapped_chunk(map: &Arc<Mmap>, pos: usize) -> Option<Chunk> {
+/// the end of the file). A line of more than [`MAX_LINE_BYTES`] ends the chunk before it and
+/// is skipped (see [`Chunk::skipped`]).
+pub fn next_mapped_chunk(map: &Arc<Mapped>, pos: usize) -> Option<Chunk> {
+    next_mapped_chunk_sized(map, pos, CHUNK_BYTES, MAX_LINE_BYTES)
+}
+
+fn next_mapped_chunk_sized(
+    map: &Arc<Mapped>,
+    pos: usize,
+    chunk_bytes: usize,
+    max_line: usize,
+) -> Option<Chunk> {
     let len = map.len();
     if pos >= len {
         return None;
     }
-    let target = (pos + CHUNK_BYTES).min(len);
-    let end = if target == len {
-        len
-    } else {
-        match memchr::memchr(b'\n', &map[target..]) {
-            Some(i) => target + i + 1,
-            None => len,
-        }
-    };
-    Some(Chunk {
+    let target = (pos + chunk_bytes).min(len);
+    let chunk = |end: usize, skipped: usize| Chunk {
         offset: pos as u64,
         bytes: ChunkBytes::Mapped(map.clone(), pos..end),
-        overlong_lines: 0,
-    })
+        overlong_lines: u64::from(skipped > 0),
+        skipped: skipped as u64,
+    };
+    if target == len {
+        // At most `chunk_bytes` (<= max_line) left: no line in it can be overlong.
+        return Some(chunk(len, 0));
+    }
+    // The line that crosses `target` starts after the last newline before it, and may
+    // run to `line_start + max_line` before it is too long.
+    let line_start = memchr::memrchr(b'\n', &map[pos..target]).map_or(pos, |i| pos + i + 1);
+    let window_end = (line_start + max_line + 1).min(len);
+    match memchr::memchr(b'\n', &map[target..window_end]) {
+        Some(i) => Some(chunk(target + i + 1, 0)),
+        // The last line, without a newline, and not too long.
+        None if len - line_start <= max_line => Some(chunk(len, 0)),
+        None => {
+            // Overlong: end the chunk before it and skip to its newline, releasing the
+            // pages scanned as we go, so a gigabyte without a newline costs no memory.
+            let mut at = window_end;
+            let end = loop {
+                let to = (at + (8 << 20)).min(len);
+                let found = memchr::memchr(b'\n', &map[at..to]).map(|i| at + i + 1);
+                release_pages(map, line_start, to);
+                match found {
+                    Some(e) => break e,
+                    None if to == len => break len,
+                    None => at = to,
+                }
+            };
+            Some(chunk(line_start, end - line_start))
+        }
+    }
+}
+
+/// Tell the kernel the whole pages of `map[from..to]` will not be needed again.
+fn release_pages(map: &Mmap, from: usize, to: usize) {
+    const PAGE: usize = 4096;
+    let start = from.div_ceil(PAGE) * PAGE;
+    let end = to / PAGE * PAGE;
+    if end > start {
+        // SAFETY: the range lies inside the read-only map; its bytes are not read again
+        // (they belong to a skipped line) and would be read back from the page cache if
+        // they were.
+        unsafe {
+            let _ =
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start);
+        }
+    }
 }
 
 /// Read a stream into chunks on a background thread, cut exactly where a mapped file of
@@ -300,49 +365,176 @@ pub fn next_mapped_chunk(map: &Arc<Mmap>, pos: usize) -> Option<Chunk> {
 /// compressed copies of a capture give the same chunks. The channel holds at most
 /// [`BATCH_AHEAD`] chunks, so memory stays bounded whatever the input size; chunk buffers
 /// come back through a pool when the engine drops them. An `Err` item ends the stream.
-pub fn stream_chunks(reader: Box<dyn Read + Send>) -> Receiver<io::Result<Chunk>> {
+pub fn stream_chunks(reader: Box<dyn Read + Send>) -> ChunkStream {
     stream_chunks_sized(reader, CHUNK_BYTES, MAX_LINE_BYTES)
+}
+
+/// The receiving end of [`stream_chunks`]: chunks in input order; an `Err` ends the stream.
+pub struct ChunkStream {
+    rx: Receiver<io::Result<Chunk>>,
+    budget: Arc<Budget>,
+}
+
+impl ChunkStream {
+    /// The next chunk, or None at the end.
+    pub fn recv(&self) -> Option<io::Result<Chunk>> {
+        let item = self.rx.recv().ok()?;
+        if let Ok(c) = &item {
+            self.budget.release(c.bytes.as_slice().len());
+        }
+        Some(item)
+    }
+}
+
+impl Iterator for ChunkStream {
+    type Item = io::Result<Chunk>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.recv()
+    }
+}
+
+impl Drop for ChunkStream {
+    fn drop(&mut self) {
+        self.budget.close();
+        OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Make freed chunk buffers go back to the system at once. Reader threads allocate them and
+/// the engine frees them, and glibc keeps memory freed into a thread's arena for that
+/// thread: with eight compressed inputs read together, peak RSS was 528 MiB instead of 266
+/// MiB. Buffers of 1 MiB and more are mapped and unmapped instead (the pool of each stream
+/// keeps the allocations that matter for speed). Call once, before any thread starts.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a malloc parameter.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+/// Streams open now (compressed inputs and stdin whose chunks are still being read). Read
+/// ahead and idle buffers are shared out between them, so that many compressed inputs
+/// open at once (inputs of the same period are read together) cost about what one does.
+static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
+
+fn open_streams() -> usize {
+    OPEN_STREAMS.load(Ordering::Relaxed).max(1)
+}
+
+/// Bytes of chunks sent and not yet received. The channel holds at most [`BATCH_AHEAD`]
+/// chunks and, unless it is empty, at most `limit` bytes divided among the open streams:
+/// chunks made big by long lines cannot fill it with gigabytes, nor can many streams.
+struct Budget {
+    state: std::sync::Mutex<(usize, bool)>,
+    freed: std::sync::Condvar,
+    limit: usize,
+}
+
+impl Budget {
+    /// Wait for room for `n` bytes; false if the receiver is gone. A stream whose channel
+    /// is empty may always send one chunk, so the engine never waits on a stream that
+    /// waits on the budget.
+    fn acquire(&self, n: usize) -> bool {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while st.0 > 0 && st.0 + n > self.limit / open_streams() && !st.1 {
+            st = self.freed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.0 += n;
+        !st.1
+    }
+    fn release(&self, n: usize) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.0 = st.0.saturating_sub(n);
+        self.freed.notify_all();
+    }
+    fn close(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.1 = true;
+        self.freed.notify_all();
+    }
 }
 
 fn stream_chunks_sized(
     mut reader: Box<dyn Read + Send>,
     chunk_bytes: usize,
     max_line: usize,
-) -> Receiver<io::Result<Chunk>> {
+) -> ChunkStream {
     // Room for a whole batch, so decompression runs on while the previous batch is decoded.
     let (tx, rx) = sync_channel(BATCH_AHEAD);
+    let budget = Arc::new(Budget {
+        state: std::sync::Mutex::new((0, false)),
+        freed: std::sync::Condvar::new(),
+        limit: BATCH_AHEAD * chunk_bytes,
+    });
+    OPEN_STREAMS.fetch_add(1, Ordering::Relaxed);
+    let stream = ChunkStream {
+        rx,
+        budget: budget.clone(),
+    };
+    let send = move |item: io::Result<Chunk>| -> bool {
+        if let Ok(c) = &item {
+            if !budget.acquire(c.bytes.as_slice().len()) {
+                return false;
+            }
+        }
+        tx.send(item).is_ok()
+    };
     let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let idle = Arc::new(AtomicUsize::new(0));
+    let pool = Pool {
+        home: pool_tx,
+        idle: idle.clone(),
+        keep_below: 2 * (chunk_bytes + (256 << 10)),
+    };
     std::thread::spawn(move || {
         let fresh = |pool_rx: &std::sync::mpsc::Receiver<Vec<u8>>| {
-            let mut v = pool_rx
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(chunk_bytes + (256 << 10)));
+            let mut v = match pool_rx.try_recv() {
+                Ok(v) => {
+                    idle.fetch_sub(1, Ordering::Relaxed);
+                    v
+                }
+                Err(_) => Vec::with_capacity(chunk_bytes + (256 << 10)),
+            };
             v.clear();
             v
         };
         let mut buf = fresh(&pool_rx);
         let mut offset: u64 = 0;
-        let mut overlong: u64 = 0;
+        // No newline in buf[chunk_bytes..search_from].
         let mut search_from = chunk_bytes;
         let mut eof = false;
+        // The line that crosses `chunk_bytes` (the only one of a chunk that can be longer
+        // than `max_line`) starts after the last newline before it.
+        let crossing_start = |buf: &[u8]| {
+            memchr::memrchr(b'\n', &buf[..chunk_bytes.min(buf.len())]).map_or(0, |i| i + 1)
+        };
         loop {
-            let cut = if buf.len() > search_from {
+            let found = if buf.len() > search_from {
                 memchr::memchr(b'\n', &buf[search_from..]).map(|i| search_from + i + 1)
             } else {
                 None
             };
-            let cut = match cut {
-                Some(c) => Some(c),
-                None if eof => (!buf.is_empty()).then_some(buf.len()),
+            let end = match found {
+                Some(c) => c,
+                None if eof && buf.is_empty() => break,
+                None if eof => buf.len(),
                 None => {
                     search_from = search_from.max(buf.len());
-                    if buf.len() >= chunk_bytes + max_line {
+                    // While the buffer is shorter than a chunk no line in it is too long,
+                    // and 0 bounds the read below.
+                    let line_start = if buf.len() > chunk_bytes {
+                        crossing_start(&buf)
+                    } else {
+                        0
+                    };
+                    if buf.len() > line_start + max_line {
                         // A line too long to hold. Hand over the whole lines before it, then
                         // drop it up to its newline and count it.
-                        let line_start =
-                            memchr::memrchr(b'\n', &buf[..chunk_bytes]).map_or(0, |i| i + 1);
                         let mut skipped = (buf.len() - line_start) as u64;
                         buf.truncate(line_start);
+                        // Give back the memory the long line took, now.
+                        buf.shrink_to_fit();
                         let mut rest = fresh(&pool_rx);
                         loop {
                             let mut tmp = [0u8; 1 << 16];
@@ -361,7 +553,7 @@ fn stream_chunks_sized(
                                 },
                                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                                 Err(e) => {
-                                    let _ = tx.send(Err(e));
+                                    send(Err(e));
                                     return;
                                 }
                             }
@@ -371,20 +563,22 @@ fn stream_chunks_sized(
                         let item = Chunk {
                             offset,
                             bytes: ChunkBytes::Owned(head),
-                            overlong_lines: 1 + std::mem::take(&mut overlong),
+                            overlong_lines: 1,
+                            skipped,
                         };
-                        if tx.send(Ok(item)).is_err() {
+                        if !send(Ok(item)) {
                             return;
                         }
                         offset += n + skipped;
                         search_from = chunk_bytes;
                         continue;
                     }
-                    // Read more, never past the cap: up to just past the chunk size first,
-                    // so that little is left over to copy into the next chunk's buffer (the
-                    // cut is at the first newline there); then in growing steps for a line
-                    // that goes on.
-                    let room = (chunk_bytes + max_line).saturating_sub(buf.len());
+                    // Read more, never more than one byte past the longest line allowed (that
+                    // byte tells it is too long): up to just past the chunk size first, so
+                    // that little is left over to copy into the next chunk's buffer (the cut
+                    // is at the first newline there); then in growing steps for a line that
+                    // goes on.
+                    let room = (line_start + max_line + 1).saturating_sub(buf.len());
                     let want = if buf.len() < chunk_bytes {
                         chunk_bytes - buf.len() + (16 << 10)
                     } else {
@@ -396,22 +590,34 @@ fn stream_chunks_sized(
                         Ok(_) => {}
                         Err(e) => {
                             if !buf.is_empty() {
-                                let _ = tx.send(Ok(Chunk {
+                                send(Ok(Chunk {
                                     offset,
                                     bytes: ChunkBytes::Owned(std::mem::take(&mut buf)),
-                                    overlong_lines: std::mem::take(&mut overlong),
+                                    overlong_lines: 0,
+                                    skipped: 0,
                                 }));
                             }
-                            let _ = tx.send(Err(e));
+                            send(Err(e));
                             return;
                         }
                     }
                     continue;
                 }
             };
-            let Some(cut) = cut else { break };
+            // The chunk is buf[..end]. A read may have brought in a whole line that is too
+            // long (it then crosses `chunk_bytes`): drop it as above.
+            let mut cut = end;
+            let mut skipped = 0;
+            if end > chunk_bytes {
+                let line_start = crossing_start(&buf);
+                let line_len = end - line_start - usize::from(buf[end - 1] == b'\n');
+                if line_len > max_line {
+                    cut = line_start;
+                    skipped = end - line_start;
+                }
+            }
             let mut next = fresh(&pool_rx);
-            next.extend_from_slice(&buf[cut..]);
+            next.extend_from_slice(&buf[end..]);
             buf.truncate(cut);
             let chunk = std::mem::replace(&mut buf, next);
             let n = chunk.len() as u64;
@@ -419,32 +625,50 @@ fn stream_chunks_sized(
                 offset,
                 bytes: ChunkBytes::Pooled(Pooled {
                     buf: chunk,
-                    home: pool_tx.clone(),
+                    pool: pool.clone(),
                 }),
-                overlong_lines: std::mem::take(&mut overlong),
+                overlong_lines: u64::from(skipped > 0),
+                skipped: skipped as u64,
             };
-            if tx.send(Ok(item)).is_err() {
+            if !send(Ok(item)) {
                 return;
             }
-            offset += n;
+            offset += n + skipped as u64;
             search_from = chunk_bytes;
-            if eof && buf.is_empty() {
-                break;
-            }
         }
     });
-    rx
+    stream
+}
+
+/// Where a stream's chunk buffers go back to, to be filled again.
+#[derive(Clone)]
+pub struct Pool {
+    home: std::sync::mpsc::Sender<Vec<u8>>,
+    /// Buffers waiting in the pool.
+    idle: Arc<AtomicUsize>,
+    /// A buffer a long line grew past this is freed, not pooled: a pool of buffers grown
+    /// to 16 MiB each would hold that memory for the rest of the run.
+    keep_below: usize,
 }
 
 /// A chunk buffer that goes back to its reader's pool when dropped.
 pub struct Pooled {
     buf: Vec<u8>,
-    home: std::sync::mpsc::Sender<Vec<u8>>,
+    pool: Pool,
 }
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        let _ = self.home.send(std::mem::take(&mut self.buf));
+        // At most a batch of idle buffers per stream, shared out among the open streams.
+        let p = &self.pool;
+        if self.buf.capacity() < p.keep_below
+            && p.idle.load(Ordering::Relaxed) < (BATCH_AHEAD / open_streams()).max(1)
+        {
+            p.idle.fetch_add(1, Ordering::Relaxed);
+            if p.home.send(std::mem::take(&mut self.buf)).is_err() {
+                p.idle.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
     }
 }
 
@@ -488,6 +712,86 @@ mod tests {
                 assert_eq!(end, nl);
             }
             pos += bytes.len() as u64;
+        }
+    }
+
+    /// (offset, bytes, overlong lines, skipped bytes) of each chunk of a mapped file.
+    fn mapped_chunks_of(
+        data: &[u8],
+        chunk: usize,
+        max_line: usize,
+    ) -> Vec<(u64, Vec<u8>, u64, u64)> {
+        if data.is_empty() {
+            return Vec::new();
+        }
+        let mut f = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut f, data).unwrap();
+        let map = Arc::new(Mapped::new(f).unwrap().unwrap());
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some(c) = next_mapped_chunk_sized(&map, pos, chunk, max_line) {
+            pos = c.next_offset() as usize;
+            out.push((
+                c.offset,
+                c.bytes.as_slice().to_vec(),
+                c.overlong_lines,
+                c.skipped,
+            ));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Lines of more than `max_line` bytes are dropped and counted, the same way in
+        /// mapped files and streams (same chunks, same offsets), whatever the line lengths
+        /// around the limit and whether the last line ends with a newline.
+        #[test]
+        fn overlong_lines_are_dropped_alike_in_maps_and_streams(
+            lens in proptest::collection::vec(
+                proptest::prop_oneof![0usize..20, 14usize..19, 30usize..200], 1..12),
+            last_newline in proptest::bool::ANY,
+        ) {
+            let (chunk, max_line) = (8, 16);
+            let mut data = Vec::new();
+            let mut kept = Vec::new();
+            let mut overlong = 0;
+            for (i, &n) in lens.iter().enumerate() {
+                let mut line: Vec<u8> = (0..n).map(|k| b'a' + ((i + k) % 26) as u8).collect();
+                if i + 1 < lens.len() || last_newline {
+                    line.push(b'\n');
+                }
+                if n > max_line {
+                    overlong += 1;
+                } else {
+                    kept.extend_from_slice(&line);
+                }
+                data.extend_from_slice(&line);
+            }
+            let mapped = mapped_chunks_of(&data, chunk, max_line);
+            let rx = stream_chunks_sized(Box::new(io::Cursor::new(data.clone())), chunk, max_line);
+            let streamed: Vec<(u64, Vec<u8>, u64, u64)> = rx
+                .into_iter()
+                .map(|c| {
+                    let c = c.unwrap();
+                    (c.offset, c.bytes.as_slice().to_vec(), c.overlong_lines, c.skipped)
+                })
+                .collect();
+            // Empty chunks carry nothing but a skipped line; compare the rest exactly.
+            let useful = |v: &[(u64, Vec<u8>, u64, u64)]| -> Vec<(u64, Vec<u8>, u64, u64)> {
+                v.iter().filter(|c| !c.1.is_empty() || c.2 > 0).cloned().collect()
+            };
+            proptest::prop_assert_eq!(useful(&mapped), useful(&streamed));
+            let joined: Vec<u8> = mapped.iter().flat_map(|c| c.1.clone()).collect();
+            proptest::prop_assert_eq!(joined, kept);
+            proptest::prop_assert_eq!(mapped.iter().map(|c| c.2).sum::<u64>(), overlong);
+            // Each chunk's bytes are where its offset says, and the chunks tile the input.
+            let mut pos = 0u64;
+            for c in &mapped {
+                proptest::prop_assert_eq!(c.0, pos);
+                proptest::prop_assert_eq!(&data[c.0 as usize..c.0 as usize + c.1.len()], &c.1[..]);
+                pos = c.0 + c.1.len() as u64 + c.3;
+            }
+            proptest::prop_assert_eq!(pos, data.len() as u64);
         }
     }
 

@@ -20,13 +20,32 @@ use crate::venue;
 
 /// Run the subcommand; returns the process exit code.
 pub fn run(args: AggregateArgs) -> Result<i32> {
+    capture::tune_allocator();
     if let Err(e) = args.select.check() {
-        eprintln!("tapebar: error: {e}");
+        crate::say!("tapebar: error: {e}");
         return Ok(2);
     }
     let to_stdout = args.output.as_os_str() == "-";
-    if !to_stdout && !args.force {
-        refuse_existing_outputs(&args.output)?;
+    if !to_stdout {
+        // Fail before reading anything (which may take long) if bars cannot be written.
+        output::check_writable(&args.output).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write bars under `{}`: {}",
+                args.output.display(),
+                capture::io_message(&e)
+            )
+        })?;
+        if !args.force {
+            refuse_existing_outputs(&args.output)?;
+        }
+        for p in output::remove_stale_temps(&args.output) {
+            if !args.quiet {
+                crate::say!(
+                    "tapebar: removed `{}`, left by an interrupted run",
+                    p.display()
+                );
+            }
+        }
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0) as usize)
@@ -36,7 +55,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     let (inputs, input_errors) = capture::expand_inputs(&args.inputs);
     let mut failed = false;
     for e in &input_errors {
-        eprintln!("tapebar: error: `{}`: {}", e.input, e.error);
+        crate::say!("tapebar: error: `{}`: {}", e.input, e.error);
         failed = true;
     }
     if inputs.is_empty() {
@@ -161,15 +180,18 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
 
     for r in &reports {
         if let Some(e) = &r.error {
-            eprintln!("tapebar: error: `{}`: {e}", r.display);
+            crate::say!("tapebar: error: `{}`: {e}", r.display);
             failed = true;
+        }
+        if let Some(w) = &r.warning {
+            crate::say!("tapebar: warning: `{}`: {w}", r.display);
         }
         if !args.quiet
             && r.error
                 .as_deref()
                 .is_none_or(|e| !e.starts_with("cannot open"))
         {
-            eprintln!("tapebar: {}", report::summary_line(&r.display, &r.counts));
+            crate::say!("tapebar: {}", report::summary_line(&r.display, &r.counts));
         }
     }
     Ok(if failed { 1 } else { 0 })
@@ -255,15 +277,29 @@ fn write_files(
 ) -> io::Result<bool> {
     let mut ok = true;
     let header = output::file_header();
+    // Distinct names map to distinct files, except that very long names are cut and
+    // hashed: two of those could collide, and one must not overwrite the other.
+    let mut written: std::collections::HashMap<PathBuf, &str> = Default::default();
     for (&(venue, symbol), &si) in chosen {
         let _ = &series[si];
         let path: PathBuf = output::bar_path(dir, venue, symbol);
+        if let Some(other) = written.get(&path) {
+            crate::say!(
+                "tapebar: error: cannot write `{}` for symbol `{}`: symbol `{}` has the same file name",
+                path.display(),
+                symbol.escape_debug(),
+                other.escape_debug()
+            );
+            ok = false;
+            continue;
+        }
+        written.insert(path.clone(), symbol);
         let res = output::write_atomic(&path, force, |w| {
             w.write_all(header.as_bytes())?;
             store.for_each_piece(si, |piece| w.write_all(piece))
         });
         if let Err(e) = res {
-            eprintln!(
+            crate::say!(
                 "tapebar: error: cannot write `{}`: {}",
                 path.display(),
                 capture::io_message(&e)

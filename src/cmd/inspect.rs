@@ -243,22 +243,22 @@ pub fn inspect(input: &Input) -> Inspection {
         Opened::Mapped(map) => {
             let mut pos = 0;
             while let Some(c) = capture::next_mapped_chunk(&map, pos) {
-                pos = c.offset as usize + c.bytes.as_slice().len();
+                // Past the chunk and the overlong line that may follow it.
+                pos = c.next_offset() as usize;
                 each(c.bytes.as_slice(), &mut ins);
+                overlong(&c, &mut ins);
+            }
+            // A file truncated while mapped reads as zeros past the cut (capture/mapped.rs).
+            if map.faulted() {
+                ins.error = Some("truncated by another process while being read".into());
             }
         }
         Opened::Stream(r) => {
             for c in capture::stream_chunks(r) {
                 match c {
                     Ok(c) => {
-                        if c.overlong_lines > 0 {
-                            ins.malformed.add(
-                                Cow::Borrowed("line longer than 256 MiB"),
-                                c.overlong_lines,
-                                0,
-                            );
-                        }
                         each(c.bytes.as_slice(), &mut ins);
+                        overlong(&c, &mut ins);
                     }
                     Err(e) => {
                         ins.error = Some(format!("read error: {}", capture::io_message(&e)));
@@ -271,6 +271,18 @@ pub fn inspect(input: &Input) -> Inspection {
     ins
 }
 
+/// A line too long to read follows the chunk: count it where it stands.
+fn overlong(c: &capture::Chunk, ins: &mut Inspection) {
+    if c.overlong_lines > 0 {
+        ins.malformed.add(
+            Cow::Borrowed(capture::OVERLONG_LINE),
+            c.overlong_lines,
+            ins.lines + 1,
+        );
+        ins.lines += c.overlong_lines;
+    }
+}
+
 /// Run the subcommand; returns the process exit code.
 pub fn run(args: InspectArgs) -> Result<i32> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -280,7 +292,7 @@ pub fn run(args: InspectArgs) -> Result<i32> {
     let (inputs, input_errors) = capture::expand_inputs(&args.inputs);
     let mut failed = false;
     for e in &input_errors {
-        eprintln!("tapebar: error: `{}`: {}", e.input, e.error);
+        crate::say!("tapebar: error: `{}`: {}", e.input, e.error);
         failed = true;
     }
     if inputs.is_empty() {
@@ -308,7 +320,7 @@ pub fn run(args: InspectArgs) -> Result<i32> {
     }
     for i in &all {
         if let Some(e) = &i.error {
-            eprintln!("tapebar: error: `{}`: {e}", i.display);
+            crate::say!("tapebar: error: `{}`: {e}", i.display);
             failed = true;
         }
     }

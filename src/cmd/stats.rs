@@ -61,12 +61,12 @@ pub const GATE_KEYS: &[&str] = &[
 /// Run the subcommand; returns the process exit code.
 pub fn run(args: StatsArgs) -> Result<i32> {
     if let Err(e) = args.select.check() {
-        eprintln!("tapebar: error: {e}");
+        crate::say!("tapebar: error: {e}");
         return Ok(2);
     }
     for g in &args.fail_on {
         if !GATE_KEYS.contains(&g.key.as_str()) {
-            eprintln!(
+            crate::say!(
                 "tapebar: error: --fail-on `{g}`: no figure `{}` (one of: {})",
                 g.key,
                 GATE_KEYS.join(", ")
@@ -81,7 +81,7 @@ pub fn run(args: StatsArgs) -> Result<i32> {
     let (inputs, input_errors) = capture::expand_inputs(&args.inputs);
     let mut failed = false;
     for e in &input_errors {
-        eprintln!("tapebar: error: `{}`: {}", e.input, e.error);
+        crate::say!("tapebar: error: `{}`: {}", e.input, e.error);
         failed = true;
     }
     if inputs.is_empty() {
@@ -228,8 +228,11 @@ pub fn run(args: StatsArgs) -> Result<i32> {
 
     for r in &reports {
         if let Some(e) = &r.error {
-            eprintln!("tapebar: error: `{}`: {e}", r.display);
+            crate::say!("tapebar: error: `{}`: {e}", r.display);
             failed = true;
+        }
+        if let Some(w) = &r.warning {
+            crate::say!("tapebar: warning: `{}`: {w}", r.display);
         }
     }
     if failed {
@@ -241,7 +244,7 @@ pub fn run(args: StatsArgs) -> Result<i32> {
             let v = m.get(&g.key).and_then(Value::as_f64);
             if g.broken_by(v) {
                 broken += 1;
-                eprintln!(
+                crate::say!(
                     "tapebar: gate failed: {} {}: {} = {} (--fail-on '{g}')",
                     m["venue"].as_str().unwrap_or(""),
                     m["symbol"].as_str().unwrap_or(""),

@@ -1,0 +1,3 @@
+//! `venue::coinbase::decode` on arbitrary messages: no panic, tape and serde_json agree.
+#![no_main]
+tapebar_fuzz::venue_target!("coinbase");

@@ -1,0 +1,3 @@
+//! `venue::kraken_futures::decode` on arbitrary messages: no panic, tape and serde_json agree.
+#![no_main]
+tapebar_fuzz::venue_target!("kraken_futures");
