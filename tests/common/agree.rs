@@ -101,8 +101,8 @@ pub fn url_of(b: u8) -> Option<&'static str> {
 
 /// Decode `line` with `venue::decode` every way there is; panics if two ways disagree.
 /// The tape accepts exactly what serde_json accepts and reads it the same; what the flat
-/// reader accepts is valid JSON and reads the same; Binance's flat fast path, where it
-/// answers, answers the same.
+/// reader accepts is valid JSON and reads the same; Binance's flat fast path and one-pass
+/// reader, where they answer, answer the same.
 pub fn check_message(line: &[u8], url: Option<&str>) {
     let ctx = ctx(url);
     let show = || String::from_utf8_lossy(line).into_owned();
@@ -145,6 +145,24 @@ pub fn check_message(line: &[u8], url: Option<&str>) {
                 &(Ok(format!("{d:?}")), c),
                 reference,
                 "flat fast path: {}",
+                show()
+            );
+        }
+    }
+    // The engine's one-pass Binance reader, where it takes the whole line.
+    let name = binance::venue_for_url(url);
+    if let Some((t, n)) = binance::scan::read_trade(line, name) {
+        if n == line.len() {
+            let reference = reference
+                .as_ref()
+                .unwrap_or_else(|| panic!("one-pass reader accepted invalid JSON: {}", show()));
+            let mut c = Collect::default();
+            c.trade(t);
+            let d = Decoded::Trades { venue: name };
+            assert_eq!(
+                &(Ok(format!("{d:?}")), c),
+                reference,
+                "one-pass reader: {}",
                 show()
             );
         }
