@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use super::{Pass, PassArgs};
 use crate::bar::PartialBar;
-use crate::capture::{self, Input};
+use crate::capture;
 use crate::cli::{AggregateArgs, Fill};
 use crate::decimal::Decimal;
-use crate::engine::{Engine, Outcome, RowSink, Settings};
+use crate::engine::{Engine, Outcome, RowSink};
 use crate::output::{self, RowStore};
 use crate::progress::Progress;
 use crate::report;
@@ -47,39 +48,22 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
             }
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0) as usize)
-        .build()
-        .context("cannot start worker threads")?;
-
-    let (inputs, input_errors) = capture::expand_inputs(&args.inputs);
-    let mut failed = false;
-    for e in &input_errors {
-        crate::say!("tapebar: error: `{}`: {}", e.input, e.error);
-        failed = true;
-    }
-    if inputs.is_empty() {
-        bail!("no input to read");
-    }
-
-    let settings = Settings {
+    let Pass {
+        pool,
+        inputs,
+        mut failed,
+        settings,
+        total_bytes,
+    } = Pass::new(PassArgs {
+        threads: args.threads,
+        inputs: &args.inputs,
         interval: args.interval,
         max_delay: args.max_delay,
         keep_pre_capture: args.keep_pre_capture,
         strict: args.strict,
-        venue_override: args
-            .venue
-            .as_ref()
-            .map(|v| &*Box::leak(v.to_lowercase().into_boxed_str())),
-        window: args.select.window(),
-    };
-    let total_bytes: u64 = inputs
-        .iter()
-        .map(|i| match i {
-            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            Input::Stdin => 0,
-        })
-        .sum();
+        venue: &args.venue,
+        select: &args.select,
+    })?;
     let spill_dir = if to_stdout {
         std::env::temp_dir()
     } else {

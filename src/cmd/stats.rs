@@ -4,13 +4,13 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
-use crate::capture::{self, Input};
+use super::{Pass, PassArgs};
 use crate::cli::{Format, StatsArgs};
 use crate::decimal::{Decimal, Sum};
-use crate::engine::{Engine, Outcome, RowSink, Settings};
+use crate::engine::{Engine, Outcome, RowSink};
 use crate::progress::Progress;
 use crate::select::Candidate;
 use crate::stats::{ms_text, pct, secs_text, Figures, Reception, StatsObserver};
@@ -74,37 +74,22 @@ pub fn run(args: StatsArgs) -> Result<i32> {
             return Ok(2);
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0) as usize)
-        .build()
-        .context("cannot start worker threads")?;
-    let (inputs, input_errors) = capture::expand_inputs(&args.inputs);
-    let mut failed = false;
-    for e in &input_errors {
-        crate::say!("tapebar: error: `{}`: {}", e.input, e.error);
-        failed = true;
-    }
-    if inputs.is_empty() {
-        bail!("no input to read");
-    }
-    let settings = Settings {
+    let Pass {
+        pool,
+        inputs,
+        mut failed,
+        settings,
+        total_bytes,
+    } = Pass::new(PassArgs {
+        threads: args.threads,
+        inputs: &args.inputs,
         interval: args.interval,
         max_delay: args.max_delay,
         keep_pre_capture: args.keep_pre_capture,
         strict: args.strict,
-        venue_override: args
-            .venue
-            .as_ref()
-            .map(|v| &*Box::leak(v.to_lowercase().into_boxed_str())),
-        window: args.select.window(),
-    };
-    let total_bytes: u64 = inputs
-        .iter()
-        .map(|i| match i {
-            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            Input::Stdin => 0,
-        })
-        .sum();
+        venue: &args.venue,
+        select: &args.select,
+    })?;
     let progress = Progress::new(total_bytes, args.quiet);
     let mut rows = NoRows;
     let observer = StatsObserver::new(args.interval, args.gap);
