@@ -33,6 +33,11 @@ const HOSTILE: &[&str] = &[
     "-0",
     "1e400",
     r#""1e400""#,
+    "8169965e3553",
+    "1E3",
+    "1e+3",
+    "1e-3",
+    "1.0",
     "0.1e-5",
     r#""0.1e-5""#,
     r#""NaN""#,
@@ -172,10 +177,15 @@ fn at_mut<'v>(v: &'v mut Value, path: &[Step]) -> &'v mut Value {
 }
 
 /// `msg` with the leaf at `path` replaced by `hostile` (JSON text).
+/// The hostile text goes in as written: serde_json would respell it (`1e3` as `1e+3`).
 fn substitute(msg: &Value, path: &[Step], hostile: &str) -> Vec<u8> {
+    const MARK: &str = "\u{1}HOSTILE\u{1}";
     let mut v = msg.clone();
-    *at_mut(&mut v, path) = serde_json::from_str(hostile).unwrap();
-    serde_json::to_vec(&v).unwrap()
+    *at_mut(&mut v, path) = Value::String(MARK.into());
+    let text = serde_json::to_string(&v).unwrap();
+    let quoted = serde_json::to_string(MARK).unwrap();
+    assert_eq!(text.matches(&quoted).count(), 1);
+    text.replacen(&quoted, hostile, 1).into_bytes()
 }
 
 /// Each message of the test captures (every venue) with each of its first 24 leaves

@@ -33,7 +33,7 @@
 
 use std::borrow::Cow;
 
-use super::{epoch, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
+use super::{epoch, id_text, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
 use crate::time::{self, Unit};
 use crate::trade::{Side, Trade, TradeId};
@@ -162,7 +162,9 @@ fn id_of<'a, J: JsonView<'a>>(
 ) -> Result<TradeId<'a>, DecodeError> {
     let v = need(v, what, field)?;
     let text = match v.kind() {
-        Kind::Number | Kind::String => v.text().unwrap_or_default(),
+        Kind::Number | Kind::String => {
+            id_text(v).ok_or_else(|| DecodeError::new(what, field, "is not an id"))?
+        }
         _ => return Err(DecodeError::new(what, field, "is not an id")),
     };
     if text.is_empty() {

@@ -25,7 +25,7 @@
 
 use std::borrow::Cow;
 
-use super::{need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
+use super::{id_text, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
 use crate::time::NS_PER_MS;
 use crate::trade::{Side, Trade, TradeId};
@@ -103,7 +103,7 @@ pub fn decode<'a, J: JsonView<'a>>(
             _ => Side::Unknown,
         };
         let id = need(id, TRADE, "id")?;
-        let id = match (id.kind(), id.text()) {
+        let id = match (id.kind(), id_text(id)) {
             (Kind::Number | Kind::String, Some(t)) if !t.is_empty() => TradeId::from_text(t),
             _ => return Err(DecodeError::new(TRADE, "id", "is not an id")),
         };

@@ -31,7 +31,7 @@
 
 use std::borrow::Cow;
 
-use super::{epoch, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
+use super::{epoch, id_text, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
 use crate::time::{parse_iso, Unit};
 use crate::trade::{Side, Trade, TradeId};
@@ -179,7 +179,7 @@ fn id_of<'a, J: JsonView<'a>>(
     field: &'static str,
 ) -> Result<TradeId<'a>, DecodeError> {
     let v = need(v, what, field)?;
-    match (v.kind(), v.text()) {
+    match (v.kind(), id_text(v)) {
         (Kind::Number | Kind::String, Some(t)) if !t.is_empty() => Ok(TradeId::from_text(t)),
         _ => Err(DecodeError::new(what, field, "is not an id")),
     }

@@ -24,7 +24,7 @@
 
 use std::borrow::Cow;
 
-use super::{epoch, need, positive_decimal, Ctx, DecodeError, Decoded, Out};
+use super::{epoch, id_text, need, positive_decimal, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
 use crate::time::Unit;
 use crate::trade::{Side, Trade, TradeId};
@@ -116,7 +116,10 @@ pub fn decode<'a, J: JsonView<'a>>(
             None => ("id", need(id, TRADE, "id")?),
         };
         let id = match idv.kind() {
-            Kind::Number | Kind::String => TradeId::from_text(idv.text().unwrap_or_default()),
+            Kind::Number | Kind::String => match id_text(idv) {
+                Some(t) if !t.is_empty() => TradeId::from_text(t),
+                _ => return Err(DecodeError::new(TRADE, field, "is not an id")),
+            },
             _ => return Err(DecodeError::new(TRADE, field, "is not an id")),
         };
         trades.push(Trade {

@@ -20,7 +20,7 @@
 //! - After subscribing, OKX and OKCoin push the latest trade even if old, unlabelled: the
 //!   engine's pre-capture rule leaves it out, nothing is done here.
 
-use super::{epoch, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
+use super::{epoch, id_text, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
 use crate::time::Unit;
 use crate::trade::{Side, Trade, TradeId};
@@ -152,7 +152,9 @@ pub fn decode<'a, J: JsonView<'a>>(
         let time = epoch(ts, Unit::Millis, what, "ts")?;
         let id_val = need(trade_id, what, "tradeId")?;
         let id = match id_val.kind() {
-            Kind::Number | Kind::String => TradeId::from_text(id_val.text().unwrap_or_default()),
+            Kind::Number | Kind::String => TradeId::from_text(
+                id_text(id_val).ok_or_else(|| DecodeError::new(what, "tradeId", "is not an id"))?,
+            ),
             _ => return Err(DecodeError::new(what, "tradeId", "is not an id")),
         };
         if id == TradeId::Text("".into()) {

@@ -16,7 +16,7 @@
 //!   it is an integer.
 //! - No replay on subscribe observed; no history label.
 
-use super::{epoch, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
+use super::{epoch, id_text, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
 use crate::time::Unit;
 use crate::trade::{Side, Trade, TradeId};
@@ -91,7 +91,7 @@ pub fn decode<'a, J: JsonView<'a>>(
             _ => Side::Unknown,
         };
         let id = need(id, TRADE, "id")?;
-        let id = match (id.kind(), id.text()) {
+        let id = match (id.kind(), id_text(id)) {
             (Kind::Number | Kind::String, Some(t)) if !t.is_empty() => TradeId::from_text(t),
             _ => return Err(DecodeError::new(TRADE, "id", "is not an id")),
         };

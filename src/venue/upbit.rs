@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use super::{epoch, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
+use super::{epoch, id_text, need, positive_decimal, string, Ctx, DecodeError, Decoded, Out};
 use crate::json::{JsonView, Kind};
 use crate::time::Unit;
 use crate::trade::{Side, Trade, TradeId};
@@ -81,7 +81,10 @@ pub fn decode<'a, J: JsonView<'a>>(
     };
     let idv = need(sid, TRADE, names[5])?;
     let id = match idv.kind() {
-        Kind::Number | Kind::String => TradeId::from_text(idv.text().unwrap_or_default()),
+        Kind::Number | Kind::String => match id_text(idv) {
+            Some(t) if !t.is_empty() => TradeId::from_text(t),
+            _ => return Err(DecodeError::new(TRADE, names[5], "is not an id")),
+        },
         _ => return Err(DecodeError::new(TRADE, names[5], "is not an id")),
     };
     let history = st.and_then(|s| s.str()).as_deref() == Some("SNAPSHOT");
