@@ -49,7 +49,8 @@ pub trait JsonView<'a>: Copy + Sized {
     }
     /// The elements of an array (empty for anything else).
     fn elements(self) -> Vec<Self>;
-    /// Number of elements of an array or members of an object.
+    /// Number of elements of an array, or of distinct keys of an object (a repeated key
+    /// counts once, as in serde_json's map).
     fn len(self) -> usize;
     /// No elements or members.
     fn is_empty(self) -> bool {
@@ -645,7 +646,14 @@ impl<'a> JsonView<'a> for Val<'a> {
     fn len(self) -> usize {
         match self.kind() {
             Kind::Array => self.element_indices().count(),
-            Kind::Object => self.member_indices().count(),
+            // Distinct keys, as serde_json's map counts them: `{"type":1,"type":2}` has one
+            // (a difference found by the `venue_kucoin` fuzz target).
+            Kind::Object => {
+                let mut keys = std::collections::HashSet::new();
+                self.member_indices()
+                    .filter(|&(k, _)| keys.insert(self.at_index(k).str().unwrap_or_default()))
+                    .count()
+            }
             _ => 0,
         }
     }
@@ -876,6 +884,26 @@ mod tests {
         }
         let deep = "[".repeat(100_000);
         assert!(!accepts(&deep));
+    }
+
+    /// An object's length counts a repeated key once, as serde_json's map does.
+    #[test]
+    fn object_length_counts_distinct_keys() {
+        use crate::json::JsonView as _;
+        for (text, n) in [
+            (r#"{"a":1,"b":2}"#, 2),
+            (r#"{"type":"x","type":"welcome"}"#, 1),
+            (r#"{"a":1,"\u0061":2,"b":[1,2,3]}"#, 2),
+            ("{}", 0),
+        ] {
+            let mut t = Tape::new();
+            assert_eq!(t.parse(text.as_bytes()).unwrap().len(), n, "{text}");
+            assert_eq!(
+                (&parse_reference(text.as_bytes()).unwrap()).len(),
+                n,
+                "{text}"
+            );
+        }
     }
 
     /// A tape holds at most MAX_VALUES values (plus one key): a hostile message of millions

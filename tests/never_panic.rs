@@ -284,6 +284,35 @@ proptest! {
         check_each_venue(&line, url_of(u));
     }
 
+    /// Real messages with one of their keys repeated (with another value, before or after
+    /// the original): every reader agrees with serde_json's reading, which keeps the last.
+    #[test]
+    fn real_messages_with_a_repeated_key(
+        m in any::<prop::sample::Index>(),
+        which in any::<prop::sample::Index>(),
+        h in any::<prop::sample::Index>(),
+        before in any::<bool>(),
+        u in any::<u8>(),
+    ) {
+        let (url, msg) = m.get(messages());
+        let text = String::from_utf8_lossy(msg);
+        if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&text) {
+            if !obj.is_empty() {
+                let key = obj.keys().nth(which.index(obj.len())).unwrap().clone();
+                let extra = format!("{}:{}", Value::String(key), HOSTILE[h.index(HOSTILE.len())]);
+                let body = text.trim().strip_prefix('{').unwrap();
+                let line = if before {
+                    format!("{{{extra},{body}")
+                } else {
+                    let body = body.strip_suffix('}').unwrap();
+                    format!("{{{body},{extra}}}")
+                };
+                check_message(line.as_bytes(), url.as_deref());
+                check_each_venue(line.as_bytes(), url_of(u));
+            }
+        }
+    }
+
     /// Runs of real capture lines (recorder envelopes, connection headers, binary frames)
     /// with some lines cut, dropped or garbled, as one chunk.
     #[test]
