@@ -110,6 +110,9 @@ def main():
     print(f"differential: {n} seeds")
     files = sorted(glob.glob(os.path.join(ROOT, "testdata/*/*")))
     files += sorted(glob.glob(os.path.join(CAPTURES, "*")))
+    # Folders among them (testdata/hostile/fuzz/) hold the replayed crash inputs, seeded
+    # into their own targets' corpora by libFuzzer's artifacts, not here.
+    files = [f for f in files if os.path.isfile(f)]
     n = 0
     for path in files:
         with open(path, "rb") as f:
