@@ -5,8 +5,8 @@
 # memory bound (peak RSS <= 256 MiB, from /usr/bin/time).
 #
 #   scripts/load.sh [TRADES] [SYMBOLS]    defaults: 50,000,000 trades of one symbol;
-#                                         10,000 symbols x 100 trades; and always 8 gzip
-#                                         captures of the same period read together
+#                                         10,000 symbols x 100 trades; and always 8 and
+#                                         80 gzip captures of the same period read together
 #
 # Needs python3 and GNU time (/usr/bin/time). Takes a few minutes (the generator is the
 # slow part). Not part of `cargo test`.
@@ -61,5 +61,11 @@ mkdir -p "$work/overlap"
 python3 scripts/gen_load.py overlap 8 1000000 "$work/overlap" "$work/overlap.json"
 measure "aggregate -o - 8 inputs" "$bin" aggregate -q -o - "$work"/overlap/*.jsonl.gz > "$work/overlap.csv"
 python3 scripts/gen_load.py check "$work/overlap.json" "$work/overlap.csv" || failed=1
+
+echo "== 80 gzip captures of 100,000 trades each over the same period (past MAX_OPEN_STREAMS)"
+mkdir -p "$work/overlap80"
+python3 scripts/gen_load.py overlap 80 100000 "$work/overlap80" "$work/overlap80.json"
+measure "aggregate -o - 80 inputs" "$bin" aggregate -q -o - "$work"/overlap80/*.jsonl.gz > "$work/overlap80.csv"
+python3 scripts/gen_load.py check "$work/overlap80.json" "$work/overlap80.csv" || failed=1
 
 exit "$failed"

@@ -1183,6 +1183,35 @@ impl<'s, O: Observer> Engine<'s, O> {
                         released: 0,
                     };
                 }
+                Ok((comp, Opened::Stream(r)))
+                    if comp != Compression::None && capture::should_spill() =>
+                {
+                    // Too many compressed inputs read at once (capture::MAX_OPEN_STREAMS).
+                    st.compression = comp;
+                    match capture::spill(r) {
+                        Ok(Some(map)) => {
+                            st.watch = Some(map.watch());
+                            st.source = Source::Mapped {
+                                map,
+                                pos: 0,
+                                released: 0,
+                            };
+                        }
+                        Ok(None) => {
+                            st.source = Source::Done;
+                            return Vec::new();
+                        }
+                        Err(e) => {
+                            st.error = Some(format!(
+                                "cannot decompress it into a temporary file (more than {} compressed inputs overlap): {}",
+                                capture::MAX_OPEN_STREAMS,
+                                capture::io_message(&e)
+                            ));
+                            st.source = Source::Done;
+                            return Vec::new();
+                        }
+                    }
+                }
                 Ok((comp, Opened::Stream(r))) => {
                     st.compression = comp;
                     st.source = Source::Stream(capture::stream_chunks(r));
@@ -1209,7 +1238,10 @@ impl<'s, O: Observer> Engine<'s, O> {
                     match capture::next_mapped_chunk(map, *pos) {
                         Some(c) => {
                             *pos = c.next_offset() as usize;
-                            self.mapped_done += c.next_offset() - c.offset;
+                            // A spilled compressed input's bytes were counted as read.
+                            if st.compression == Compression::None {
+                                self.mapped_done += c.next_offset() - c.offset;
+                            }
                             bytes += c.bytes.as_slice().len();
                             chunks.push(c);
                         }

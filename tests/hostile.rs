@@ -1404,6 +1404,88 @@ fn exit_statuses_are_in_the_help() {
 
 // ----- load ------------------------------------------------------------------------------
 
+/// Eighty compressed captures of the same period, read together: more than
+/// `capture::MAX_OPEN_STREAMS` streams would take some 4 MiB each (80 such inputs: over
+/// 300 MiB before the fix); the inputs past that number go through temporary files. Every
+/// bar is as written, and memory stays within the bound.
+#[test]
+fn many_overlapping_compressed_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Each input (10 MB) holds more than a first batch (4 chunks) and what its reader
+    // thread reads ahead, so its stream stays open, buffers full, while the others open.
+    let (n, k, per_bucket) = (80, 100_000, 250);
+    let trade_of =
+        |j: usize| -> (u64, u64, bool) { (100 + (j % 5) as u64, 1 + (j % 3) as u64, j % 2 == 0) };
+    let mut inputs = Vec::new();
+    for i in 0..n {
+        let mut text = String::with_capacity(k * 110);
+        for j in 0..k {
+            let (p, q, buy) = trade_of(j);
+            let line = trade(
+                &format!("O{i:02}USDT"),
+                j as u64 + 1,
+                &p.to_string(),
+                &q.to_string(),
+                // 250 trades in each 10 s bucket.
+                T0 + 1 + j as i64 * 40,
+                buy,
+            );
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let c = if i % 2 == 0 {
+            let c = tmp.path().join(format!("o{i:02}.jsonl.gz"));
+            let mut e = flate2::write::GzEncoder::new(
+                File::create(&c).unwrap(),
+                flate2::Compression::fast(),
+            );
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap();
+            c
+        } else {
+            let c = tmp.path().join(format!("o{i:02}.jsonl.zst"));
+            let mut e = zstd::stream::write::Encoder::new(File::create(&c).unwrap(), 1).unwrap();
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap();
+            c
+        };
+        inputs.push(s(&c));
+    }
+    let mut args = vec!["-o", "-"];
+    args.extend(inputs.iter().map(String::as_str));
+    let r = run(&args);
+    r.expect_code(0)
+        .expect_rss_within_bound("80 overlapping compressed inputs");
+    let mut want: Vec<String> = Vec::new();
+    for i in 0..n {
+        for b in 0..k / per_bucket {
+            let trades: Vec<_> = (b * per_bucket..(b + 1) * per_bucket)
+                .map(trade_of)
+                .collect();
+            want.push(bar_row(
+                &format!("O{i:02}USDT"),
+                T0 + b as i64 * 10_000,
+                &trades,
+            ));
+        }
+    }
+    want.sort();
+    let text = r.stdout_text();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(LONG_HEADER));
+    let mut got: Vec<String> = lines.map(str::to_string).collect();
+    got.sort();
+    assert_eq!(got.len(), want.len());
+    assert!(got == want, "bars differ from the trades written");
+    for p in &inputs {
+        assert!(
+            r.summary(p).contains("100,000 trades, 0 duplicates"),
+            "{}",
+            r.summary(p)
+        );
+    }
+}
+
 /// 10,000 symbols, 60 trades each, interleaved as in a real capture (every chunk holds
 /// trades of some 9,000 symbols): 10,000 correct files, and memory within the bound (the
 /// groups decoded from 32 such chunks alone would take over 100 MiB).

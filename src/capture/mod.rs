@@ -422,6 +422,53 @@ fn open_streams() -> usize {
     OPEN_STREAMS.load(Ordering::Relaxed).max(1)
 }
 
+/// Compressed inputs read as streams at once, at most. Each open stream holds about 4 MiB
+/// (the buffer being filled, one chunk handed over, one idle buffer, the decompressor), so
+/// 80 overlapping gzip captures took 300 MiB. A compressed input opened while this many
+/// streams are open is decompressed into a temporary file first and mapped (see
+/// [`spill`]): memory stays within the bound whatever the number of inputs, at the cost of
+/// disk space in the temporary directory and of reading that input twice.
+pub const MAX_OPEN_STREAMS: usize = 16;
+
+/// Whether a compressed input opened now goes through a temporary file ([`spill`]).
+pub fn should_spill() -> bool {
+    OPEN_STREAMS.load(Ordering::Relaxed) >= MAX_OPEN_STREAMS
+}
+
+/// Decompress `reader` into an unnamed temporary file (in `$TMPDIR`, removed when closed,
+/// even if tapebar is killed) and map it; None for an empty input. The file is cut into
+/// chunks exactly as the stream would have been (see [`stream_chunks`]).
+pub fn spill(mut reader: Box<dyn Read + Send>) -> io::Result<Option<Arc<Mapped>>> {
+    use std::io::Write;
+    let mut file = tempfile::tempfile()?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        file.write_all(&buf[..n])?;
+        len += n as u64;
+    }
+    if len == 0 {
+        return Ok(None);
+    }
+    match Mapped::new(file.try_clone()?)? {
+        Some(map) => {
+            let _ = map.advise(memmap2::Advice::Sequential);
+            Ok(Some(Arc::new(map)))
+        }
+        // It cannot be guarded against truncation: nobody else has the file, but every
+        // map goes through the guard. Read it back as a stream.
+        None => Err(io::Error::other(
+            "cannot map the temporary file it was decompressed into",
+        )),
+    }
+}
+
 /// Bytes of chunks sent and not yet received. The channel holds at most [`BATCH_AHEAD`]
 /// chunks and, unless it is empty, at most `limit` bytes divided among the open streams:
 /// chunks made big by long lines cannot fill it with gigabytes, nor can many streams.
