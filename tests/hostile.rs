@@ -40,6 +40,8 @@ struct Opts {
     as_nobody: bool,
     /// RLIMIT_FSIZE: writes past this many bytes fail with EFBIG, like a full disk.
     file_size_limit: Option<u64>,
+    /// The subcommand (default `aggregate`).
+    subcommand: Option<&'static str>,
 }
 
 /// What a finished run did.
@@ -94,11 +96,13 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Start `tapebar aggregate ARGS` from the repository root; stdout and stderr go to files
-/// in `io_dir`.
+/// Start `tapebar aggregate ARGS` (or another subcommand) from the repository root; stdout
+/// and stderr go to files in `io_dir`.
 fn spawn(args: &[&str], opts: &Opts, io_dir: &Path) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tapebar"));
-    cmd.arg("aggregate").args(args).current_dir(root());
+    cmd.arg(opts.subcommand.unwrap_or("aggregate"))
+        .args(args)
+        .current_dir(root());
     let out = opts.stdout.clone().unwrap_or_else(|| io_dir.join("stdout"));
     cmd.stdout(File::create(&out).unwrap());
     match &opts.stderr {
@@ -1403,6 +1407,51 @@ fn exit_statuses_are_in_the_help() {
 }
 
 // ----- load ------------------------------------------------------------------------------
+
+/// `stats` and `inspect` read the corpus through the same readers as `aggregate`: each
+/// file ends in a clear status (1 only for the truncated compressed ones, with the
+/// reason), never a panic, and JSON that parses.
+#[test]
+fn stats_and_inspect_on_the_corpus() {
+    let mut files: Vec<String> = std::fs::read_dir(root().join("testdata/hostile"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jsonl") || n.ends_with(".gz") || n.ends_with(".zst"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 11, "{files:?}");
+    for name in &files {
+        let p = hostile(name);
+        for sub in ["stats", "inspect"] {
+            let r = run_opts(
+                &["--format", "json", &p],
+                &Opts {
+                    subcommand: Some(sub),
+                    ..Opts::default()
+                },
+            );
+            let truncated = name.starts_with("truncated");
+            r.expect_code(if truncated { 1 } else { 0 });
+            if truncated {
+                assert!(
+                    r.stderr.contains(&format!("`{p}`: read error")),
+                    "{sub} {p}: {}",
+                    r.stderr
+                );
+            }
+            let v: serde_json::Value = serde_json::from_slice(&r.stdout)
+                .unwrap_or_else(|e| panic!("{sub} {p}: {e}: {}", r.stdout_text()));
+            if sub == "stats" {
+                assert!(
+                    v["symbols"].is_array() && v["total"].is_object(),
+                    "{sub} {p}"
+                );
+            } else {
+                assert_eq!(v["inputs"][0]["input"], p.as_str(), "{sub} {p}");
+            }
+        }
+    }
+}
 
 /// Eighty compressed captures of the same period, read together: more than
 /// `capture::MAX_OPEN_STREAMS` streams would take some 4 MiB each (80 such inputs: over
