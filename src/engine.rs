@@ -1189,17 +1189,23 @@ impl<'s, O: Observer> Engine<'s, O> {
                     // Too many compressed inputs read at once (capture::MAX_OPEN_STREAMS).
                     st.compression = comp;
                     match capture::spill(r) {
-                        Ok(Some(map)) => {
+                        Ok(spilled) => {
+                            if let Some((at, e)) = spilled.error {
+                                st.error = Some(format!(
+                                    "read error after {at} bytes of its data: {}",
+                                    capture::io_message(&e)
+                                ));
+                            }
+                            let Some(map) = spilled.map else {
+                                st.source = Source::Done;
+                                return Vec::new();
+                            };
                             st.watch = Some(map.watch());
                             st.source = Source::Mapped {
                                 map,
                                 pos: 0,
                                 released: 0,
                             };
-                        }
-                        Ok(None) => {
-                            st.source = Source::Done;
-                            return Vec::new();
                         }
                         Err(e) => {
                             st.error = Some(format!(

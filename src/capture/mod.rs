@@ -435,34 +435,50 @@ pub fn should_spill() -> bool {
     OPEN_STREAMS.load(Ordering::Relaxed) >= MAX_OPEN_STREAMS
 }
 
+/// What [`spill`] made of a compressed input.
+pub struct Spilled {
+    /// The decompressed bytes, mapped; None when there were none.
+    pub map: Option<Arc<Mapped>>,
+    /// A read error that ended the input early (a truncated file): the bytes before it
+    /// are in `map`, as a stream would have handed them over, with the bytes read.
+    pub error: Option<(u64, io::Error)>,
+}
+
 /// Decompress `reader` into an unnamed temporary file (in `$TMPDIR`, removed when closed,
-/// even if tapebar is killed) and map it; None for an empty input. The file is cut into
-/// chunks exactly as the stream would have been (see [`stream_chunks`]).
-pub fn spill(mut reader: Box<dyn Read + Send>) -> io::Result<Option<Arc<Mapped>>> {
+/// even if tapebar is killed) and map it. The file is cut into chunks exactly as the
+/// stream would have been (see [`stream_chunks`]). An error of the temporary file is the
+/// error; a read error of the input ends it, as in a stream.
+pub fn spill(mut reader: Box<dyn Read + Send>) -> io::Result<Spilled> {
     use std::io::Write;
     let mut file = tempfile::tempfile()?;
     let mut buf = vec![0u8; 1 << 20];
     let mut len = 0u64;
+    let mut error = None;
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => {
+                error = Some((len, e));
+                break;
+            }
         };
         file.write_all(&buf[..n])?;
         len += n as u64;
     }
     if len == 0 {
-        return Ok(None);
+        return Ok(Spilled { map: None, error });
     }
     match Mapped::new(file.try_clone()?)? {
         Some(map) => {
             let _ = map.advise(memmap2::Advice::Sequential);
-            Ok(Some(Arc::new(map)))
+            Ok(Spilled {
+                map: Some(Arc::new(map)),
+                error,
+            })
         }
-        // It cannot be guarded against truncation: nobody else has the file, but every
-        // map goes through the guard. Read it back as a stream.
+        // Every map goes through the truncation guard, and its table is full.
         None => Err(io::Error::other(
             "cannot map the temporary file it was decompressed into",
         )),
