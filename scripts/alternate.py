@@ -8,7 +8,9 @@ the median wall clock and the median user+sys CPU of the command's processes, wi
 min and max. Alternating spreads the machine's slow moments over all commands alike.
 --pause PATTERN sends SIGSTOP to processes whose command line matches PATTERN (pkill -f)
 for the duration, and SIGCONT after: other jobs on the machine, such as fuzzers.
-Output of the commands goes to /dev/null.
+Output of the commands goes to /dev/null. For one command's median, CPU and peak RSS,
+scripts/bench_cli.sh uses ../shared/bench/timeit_cmd.py; this script is for comparing
+builds or options against each other.
 """
 import argparse
 import resource

@@ -1191,10 +1191,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                     match capture::spill(r) {
                         Ok(spilled) => {
                             if let Some((at, e)) = spilled.error {
-                                st.error = Some(format!(
-                                    "read error after {at} bytes of its data: {}",
-                                    capture::io_message(&e)
-                                ));
+                                st.error = Some(read_error(at, &e));
                             }
                             let Some(map) = spilled.map else {
                                 st.source = Source::Done;
@@ -1272,11 +1269,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                             chunks.push(c);
                         }
                         Some(Err(e)) => {
-                            st.error = Some(format!(
-                                "read error after {} bytes of its data: {}",
-                                st.read_upto,
-                                capture::io_message(&e)
-                            ));
+                            st.error = Some(read_error(st.read_upto, &e));
                             st.source = Source::Done;
                             break;
                         }
@@ -1630,6 +1623,15 @@ fn intern_series<B>(
 
 /// Report how a mapped input's file changed while it was read, if it did: truncated is an
 /// error (bars stop at the cut), grown a warning (bars cover the size it had when opened).
+/// How an input that failed after `at` bytes of its (decompressed) data is reported, the
+/// same whether it was streamed or spilled into a temporary file.
+fn read_error(at: u64, e: &std::io::Error) -> String {
+    format!(
+        "read error after {at} bytes of its data: {}",
+        capture::io_message(e)
+    )
+}
+
 fn check_watch(st: &mut InputState) {
     use capture::mapped::Change;
     let Some(w) = &st.watch else { return };

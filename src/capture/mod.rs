@@ -427,7 +427,7 @@ fn open_streams() -> usize {
 /// 80 overlapping gzip captures took 300 MiB. A compressed input opened while this many
 /// streams are open is decompressed into a temporary file first and mapped (see
 /// [`spill`]): memory stays within the bound whatever the number of inputs, at the cost of
-/// disk space in the temporary directory and of reading that input twice.
+/// disk space in the temporary directory and of writing and reading back its bytes.
 pub const MAX_OPEN_STREAMS: usize = 16;
 
 /// Whether a compressed input opened now goes through a temporary file ([`spill`]).
@@ -470,7 +470,7 @@ pub fn spill(mut reader: Box<dyn Read + Send>) -> io::Result<Spilled> {
     if len == 0 {
         return Ok(Spilled { map: None, error });
     }
-    match Mapped::new(file.try_clone()?)? {
+    match Mapped::new(file)? {
         Some(map) => {
             let _ = map.advise(memmap2::Advice::Sequential);
             Ok(Spilled {
@@ -706,7 +706,7 @@ fn stream_chunks_sized(
 /// A stream's read buffer: the bytes read so far (`len` of them) at the start of an
 /// allocation whose every byte is initialised, so that reads go straight into its spare
 /// room. (`Read::read_to_end` into a `Vec` zeroes the spare room before every read: 3.7 %
-/// of the reader thread's samples on zstd input, on the thread that sets the pace.)
+/// of all samples of a zstd run, all of them on the reader thread, which sets the pace.)
 #[derive(Default)]
 pub struct FillBuf {
     /// Initialised throughout; `data[..len]` holds the bytes.
