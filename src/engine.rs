@@ -1471,19 +1471,23 @@ impl<'s, O: Observer> Engine<'s, O> {
             .open
             .get_mut(&g.bucket)
             .expect("conflict implies an open bucket");
+        // One allocation for all the lines (a buffer per line cost a malloc and a free per
+        // line: 850,000 of them on the 1 GB benchmark capture).
+        let mut spare: MessageBuf<'static> = MessageBuf::default();
         for &off in &g.lines {
             let off = off as usize;
             let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
             let conn =
                 &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
             let line = &bytes[off..end];
-            let mut buf = MessageBuf::default();
+            let mut buf = std::mem::take(&mut spare).recycle();
             // The one-pass Binance reader where it answers (as in `decode_chunk`).
             let venue = venue::binance::venue_for_url(conn.url.as_deref());
             match venue::binance::scan::read_trade(line, venue) {
                 Some((t, n)) if line_after(line, n).is_some() => buf.trades.push(t),
                 _ => {
                     if !decode_line(line, conn, &mut flat, &mut tape, &mut frame_buf, &mut buf) {
+                        spare = buf.recycle();
                         continue;
                     }
                 }
@@ -1522,6 +1526,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                     overflowed += 1;
                 }
             }
+            spare = buf.recycle();
         }
         counts.trades += added;
         counts.duplicates += dups;
