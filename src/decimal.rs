@@ -38,7 +38,7 @@ impl fmt::Display for DecimalError {
 }
 
 /// The value of eight ASCII digits, read in one go (SWAR), or None if any byte is not a digit.
-#[inline]
+#[inline(always)]
 pub fn eight_digits(b: &[u8]) -> Option<u64> {
     let x = u64::from_le_bytes(b.try_into().ok()?);
     let v = x.wrapping_sub(0x3030_3030_3030_3030);

@@ -84,9 +84,11 @@ pub(crate) struct Scan<'a> {
 
 impl Scan<'_> {
     #[inline(always)]
-    pub(crate) fn eat(&mut self, lit: &[u8]) -> Option<()> {
-        if self.s.get(self.p..self.p + lit.len())? == lit {
-            self.p += lit.len();
+    pub(crate) fn eat<const N: usize>(&mut self, lit: &[u8; N]) -> Option<()> {
+        // A fixed-size comparison: a few word compares, no call to `bcmp`.
+        let got: &[u8; N] = self.s.get(self.p..self.p + N)?.try_into().ok()?;
+        if got == lit {
+            self.p += N;
             Some(())
         } else {
             None
@@ -198,7 +200,7 @@ impl Scan<'_> {
     }
 
     #[inline(always)]
-    fn literal(&mut self, word: &[u8], kind: u8) -> Option<Slot> {
+    fn literal<const N: usize>(&mut self, word: &[u8; N], kind: u8) -> Option<Slot> {
         let start = self.p;
         self.eat(word)?;
         Some(Slot {

@@ -129,6 +129,13 @@ pub fn read_trade<'a>(src: &'a [u8], venue: &'static str) -> Option<(Trade<'a>, 
         sc.string()?;
         sc.eat(b",\"data\":{")?;
     }
+    let body = sc.p;
+    if let Some((symbol, id, price, size, time, side)) = trade_in_order(&mut sc) {
+        if !wrapped || sc.eat(b"}").is_some() {
+            return make(src, venue, false, symbol, id, price, size, time, side, sc.p);
+        }
+    }
+    sc.p = body;
     let mut seen = 0u16;
     let mut agg = false;
     let (mut symbol, mut price, mut size) = (None, Decimal::default(), Decimal::default());
@@ -198,13 +205,72 @@ pub fn read_trade<'a>(src: &'a [u8], venue: &'static str) -> Option<(Trade<'a>, 
     if seen & needed != needed {
         return None;
     }
+    let symbol = symbol?;
+    let id = if agg { agg_id } else { trade_id };
+    make(src, venue, agg, symbol, id, price, size, time, side, sc.p)
+}
+
+/// A `trade` event with its keys in the order Binance sends them
+/// (`"e":"trade","E":…,"s":…,"t":…,"p":…,"q":…,"T":…,"m":…,"M":…}`), read straight
+/// through: no key dispatch and no bookkeeping of the keys seen. Anything else (another
+/// order, a missing or extra key) is None, and [`read_trade`] reads the message with the
+/// keyed loop from the start; the values go through the same readers either way.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn trade_in_order(
+    sc: &mut Scan,
+) -> Option<(
+    crate::flatjson::Slot,
+    u64,
+    Decimal,
+    Decimal,
+    (u64, u32),
+    Side,
+)> {
+    sc.eat(b"\"e\":\"trade\",\"E\":")?;
+    skip_unsigned(sc)?;
+    sc.eat(b",\"s\":\"")?;
+    let symbol = sc.string()?;
+    if symbol.start == symbol.end {
+        return None;
+    }
+    sc.eat(b",\"t\":")?;
+    let id = unsigned(sc)?.0;
+    sc.eat(b",\"p\":")?;
+    let price = decimal(sc)?;
+    sc.eat(b",\"q\":")?;
+    let size = decimal(sc)?;
+    sc.eat(b",\"T\":")?;
+    let time = unsigned(sc)?;
+    sc.eat(b",\"m\":")?;
+    let side = if boolean(sc)? { Side::Sell } else { Side::Buy };
+    sc.eat(b",\"M\":")?;
+    boolean(sc)?;
+    sc.eat(b"}")?;
+    Some((symbol, id, price, size, time, side))
+}
+
+/// The trade read, `end` the bytes the message takes.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn make<'a>(
+    src: &'a [u8],
+    venue: &'static str,
+    agg: bool,
+    symbol: crate::flatjson::Slot,
+    id: u64,
+    price: Decimal,
+    size: Decimal,
+    time: (u64, u32),
+    side: Side,
+    end: usize,
+) -> Option<(Trade<'a>, usize)> {
     let unit = if time.1 > 15 {
         Unit::Micros
     } else {
         Unit::Millis
     };
     let time = epoch_from_int(time.0, unit).ok()?;
-    let symbol = symbol?;
     // SAFETY: `Scan::string` accepted only printable ASCII bytes between these bounds.
     let symbol =
         unsafe { std::str::from_utf8_unchecked(&src[symbol.start as usize..symbol.end as usize]) };
@@ -217,11 +283,11 @@ pub fn read_trade<'a>(src: &'a [u8], venue: &'static str) -> Option<(Trade<'a>, 
             price,
             size,
             side,
-            id: TradeId::Num(if agg { agg_id } else { trade_id } as u128),
+            id: TradeId::Num(id as u128),
             id_ordered: true,
             history: false,
         },
-        sc.p,
+        end,
     ))
 }
 
