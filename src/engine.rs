@@ -766,29 +766,39 @@ pub fn decode_bytes(bytes: &[u8], strict: bool) -> ChunkSummary {
 /// A small direct-mapped cache in front of [`group_for`]: most trades hit the group of a
 /// symbol's current bucket, found here without hashing the symbol.
 struct GroupCache {
-    slots: [(u128, i64, u32); 64],
+    slots: [((u64, u64, u8), i64, u32); 64],
 }
 
 impl Default for GroupCache {
     fn default() -> Self {
         GroupCache {
-            slots: [(0, i64::MIN, 0); 64],
+            slots: [((0, 0, 0), i64::MIN, 0); 64],
         }
     }
 }
 
 impl GroupCache {
-    /// Symbols of up to 15 bytes packed with their length (0: not cacheable).
-    #[inline]
-    fn pack(s: &str) -> u128 {
+    /// A symbol of 1 to 16 bytes as a key equal only for equal symbols (`(0, 0, 0)`: not
+    /// cacheable): its first and last eight bytes (or four, or its first, middle and last
+    /// byte), which between them hold all of it, and its length. Fixed-size loads only: a
+    /// copy of the symbol into a buffer called `memcpy` for every trade.
+    #[inline(always)]
+    fn pack(s: &str) -> (u64, u64, u8) {
         let b = s.as_bytes();
-        if b.is_empty() || b.len() > 15 {
-            return 0;
+        let n = b.len();
+        let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+        let half =
+            |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or([0; 4])) as u64;
+        match n {
+            8..=16 => (word(0), word(n - 8), n as u8),
+            4..=7 => (half(0) | half(n - 4) << 32, 0, n as u8),
+            1..=3 => (
+                b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
+                0,
+                n as u8,
+            ),
+            _ => (0, 0, 0),
         }
-        let mut buf = [0u8; 16];
-        buf[..b.len()].copy_from_slice(b);
-        buf[15] = b.len() as u8;
-        u128::from_le_bytes(buf)
     }
 
     #[inline]
@@ -800,9 +810,9 @@ impl GroupCache {
         bucket: i64,
     ) -> usize {
         let key = GroupCache::pack(&t.symbol);
-        let h =
-            ((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
-        if key != 0 {
+        let h = ((key.0 ^ key.1.rotate_left(17) ^ key.2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> 58) as usize;
+        if key.2 != 0 {
             let (k, b, gi) = self.slots[h];
             if k == key && b == bucket {
                 let g = &groups[gi as usize];
@@ -812,7 +822,7 @@ impl GroupCache {
             }
         }
         let gi = group_for(groups, index, t, bucket);
-        if key != 0 {
+        if key.2 != 0 {
             self.slots[h] = (key, bucket, gi as u32);
         }
         gi
@@ -1727,4 +1737,51 @@ pub fn peek_start(input: &Input) -> Option<i64> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GroupCache;
+
+    /// Two symbols get the same cache key only when they are the same symbol.
+    #[test]
+    fn group_cache_keys_tell_symbols_apart() {
+        let mut x: u64 = 5;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        // Every string over a 3-letter alphabet up to 6 bytes, and random ones up to 18
+        // bytes over 4 letters (many share their first and last eight bytes).
+        let mut all: Vec<String> = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..6 {
+            level = level
+                .iter()
+                .flat_map(|s| ["A", "B", "C"].map(|c| format!("{s}{c}")))
+                .collect();
+            all.extend(level.iter().cloned());
+        }
+        for _ in 0..20_000 {
+            let n = next(19) as usize;
+            all.push((0..n).map(|_| b"ABCD"[next(4) as usize] as char).collect());
+        }
+        all.sort();
+        all.dedup();
+        let mut seen = std::collections::HashMap::new();
+        for s in &all {
+            let k = GroupCache::pack(s);
+            if s.is_empty() || s.len() > 16 {
+                assert_eq!(k, (0, 0, 0), "{s:?} is not cacheable");
+                continue;
+            }
+            assert_ne!(k.2, 0, "{s:?}");
+            if let Some(other) = seen.insert(k, s.clone()) {
+                panic!("{s:?} and {other:?} share a key");
+            }
+        }
+        assert!(seen.len() > 10_000);
+    }
 }
