@@ -413,6 +413,26 @@ pub fn tune_allocator() {
     }
 }
 
+/// Free heap the allocator may keep before [`release_free_heap`] gives it back.
+const FREE_HEAP_KEPT: usize = 16 << 20;
+
+/// Give free heap memory back to the system when the allocator holds more than
+/// [`FREE_HEAP_KEPT`] of it. glibc keeps memory freed into each thread's arena, and with
+/// chunk partials made on the workers and freed by the merge that retained memory grew
+/// through a run: the live heap stayed under 21 MB (massif, 1 GB capture) while resident
+/// anonymous memory went from 26 to 38 MiB over a 4 GB capture. Called once per batch;
+/// `mallinfo2` only sums the arenas' counters, and `malloc_trim` runs only past the bound.
+pub fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: both only read or adjust the allocator's own state.
+    unsafe {
+        let info = libc::mallinfo2();
+        if info.fordblks > FREE_HEAP_KEPT {
+            libc::malloc_trim(0);
+        }
+    }
+}
+
 /// Streams open now (compressed inputs and stdin whose chunks are still being read). Read
 /// ahead and idle buffers are shared out between them, so that many compressed inputs
 /// open at once (inputs of the same period are read together) cost about what one does.
