@@ -24,8 +24,9 @@
 #      size is what the generator writes for SIZE), and written under a temporary name first;
 #   2. times, median of --runs after --warmup (../shared/bench/timeit_cmd.py: wall clock,
 #      user+sys CPU and peak RSS from wait4): cat > /dev/null; tapebar aggregate -o DIR
-#      --force -q with --threads 2 and --threads 1; zstd -dc / gzip -dc > /dev/null and
-#      tapebar on the .zst / .gz (--threads 2); DuckDB's peer script (peers on);
+#      --force -q with --threads 2 and --threads 1; zstd -dc / gzip -dc > /dev/null (and
+#      zstd --no-asyncio -dc where zstd has that option: the decompressor without its
+#      output thread) and tapebar on the .zst / .gz (--threads 2); DuckDB (peers on);
 #   3. with peers: run_peers.sh FILE DIR (one run of each peer, GNU time; polars and pandas
 #      figures in the table are that one run) and compares tapebar's candles with DuckDB's
 #      (compare.py: exact decimal values);
@@ -200,6 +201,12 @@ for size in $sizes; do
     measure "$size" "$mb" tb1 'tapebar --threads 1' \
         "$bin" aggregate "$f" -o "$work/bars" --force -q --threads 1
     measure "$size" "$mb" zstd 'zstd -dc > /dev/null' sh -c 'zstd -dc "$1" > /dev/null' sh "$f.zst"
+    # zstd 1.5.x writes through a second thread by default; on a busy VM that mode was up
+    # to 1.7x slower than the decompressor alone (docs/performance.md), so time both.
+    if zstd --help 2>&1 | grep -q asyncio; then
+        measure "$size" "$mb" zstdna 'zstd --no-asyncio -dc > /dev/null' \
+            sh -c 'zstd --no-asyncio -dc "$1" > /dev/null' sh "$f.zst"
+    fi
     measure "$size" "$mb" tbzst 'tapebar .zst --threads 2' \
         "$bin" aggregate "$f.zst" -o "$work/bars" --force -q --threads 2
     measure "$size" "$mb" gzip 'gzip -dc > /dev/null' sh -c 'gzip -dc "$1" > /dev/null' sh "$f.gz"
@@ -287,7 +294,7 @@ print(f"tapebar bench_cli: {version} ({commit}); captures gen_capture.py --seed 
 print("| size | what | wall s (min-max) | MB/s | CPU s | peak RSS MiB |")
 print("|---|---|---|---|---|---|")
 # DuckDB's one run in run_peers.sh is in results.tsv; the table shows the timed median.
-order = ["cat", "tb2", "tb1", "zstd", "tbzst", "gzip", "tbgz", "duckdb", "peer_polars", "peer_pandas"]
+order = ["cat", "tb2", "tb1", "zstd", "zstdna", "tbzst", "gzip", "tbgz", "duckdb", "peer_polars", "peer_pandas"]
 for s in sizes:
     for k in order:
         r = by.get((s, k))
@@ -315,6 +322,9 @@ for s in sizes:
     x = ratio(wall(s, "tbzst"), wall(s, "zstd"))
     if x is not None:
         lines.append(f"zstd: tapebar .zst / zstd -dc = {x:.2f}x wall (target <= 1.3x) {ok(x <= 1.3)}")
+    x = ratio(wall(s, "tbzst"), wall(s, "zstdna"))
+    if x is not None:
+        lines.append(f"zstd: tapebar .zst / zstd --no-asyncio -dc = {x:.2f}x wall (the decompressor alone; no target)")
     x = ratio(wall(s, "tbgz"), wall(s, "gzip"))
     if x is not None:
         lines.append(f"gzip: tapebar .gz / gzip -dc = {x:.2f}x wall (no target)")
