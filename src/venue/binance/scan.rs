@@ -8,6 +8,10 @@
 //! sizes are parsed while they are scanned, ids and times read eight digits at a time),
 //! so nothing is stored or looked up twice.
 //!
+//! A `trade` event with its keys in the order Binance sends them is read straight through
+//! first (`trade_in_order`: literal key sequence, no dispatch); any other order takes the
+//! keyed loop from the start, through the same value readers.
+//!
 //! It accepts only the keys Binance trade events carry (`e E s t a p q T m M X f l`), each at
 //! most once, with the value types Binance sends, and returns None at the first byte outside
 //! that (another event, an unknown key, a number where a string was expected, a futures `X`
@@ -20,7 +24,7 @@
 use std::borrow::Cow;
 
 use crate::decimal::{leading_digits, Decimal};
-use crate::flatjson::{Scan, NO_INT};
+use crate::flatjson::{Scan, Slot, NO_INT};
 use crate::time::{epoch_from_int, Unit};
 use crate::trade::{Side, Trade, TradeId};
 
@@ -130,9 +134,9 @@ pub fn read_trade<'a>(src: &'a [u8], venue: &'static str) -> Option<(Trade<'a>, 
         sc.eat(b",\"data\":{")?;
     }
     let body = sc.p;
-    if let Some((symbol, id, price, size, time, side)) = trade_in_order(&mut sc) {
+    if let Some(fields) = trade_in_order(&mut sc) {
         if !wrapped || sc.eat(b"}").is_some() {
-            return make(src, venue, false, symbol, id, price, size, time, side, sc.p);
+            return make(src, venue, fields, sc.p);
         }
     }
     sc.p = body;
@@ -205,9 +209,28 @@ pub fn read_trade<'a>(src: &'a [u8], venue: &'static str) -> Option<(Trade<'a>, 
     if seen & needed != needed {
         return None;
     }
-    let symbol = symbol?;
-    let id = if agg { agg_id } else { trade_id };
-    make(src, venue, agg, symbol, id, price, size, time, side, sc.p)
+    let fields = Fields {
+        agg,
+        symbol: symbol?,
+        id: if agg { agg_id } else { trade_id },
+        price,
+        size,
+        time,
+        side,
+    };
+    make(src, venue, fields, sc.p)
+}
+
+/// What a trade event gives, before it becomes a [`Trade`].
+struct Fields {
+    agg: bool,
+    symbol: Slot,
+    id: u64,
+    price: Decimal,
+    size: Decimal,
+    /// The time's value and its digit count (which tells ms from µs).
+    time: (u64, u32),
+    side: Side,
 }
 
 /// A `trade` event with its keys in the order Binance sends them
@@ -216,17 +239,7 @@ pub fn read_trade<'a>(src: &'a [u8], venue: &'static str) -> Option<(Trade<'a>, 
 /// order, a missing or extra key) is None, and [`read_trade`] reads the message with the
 /// keyed loop from the start; the values go through the same readers either way.
 #[inline(always)]
-#[allow(clippy::type_complexity)]
-fn trade_in_order(
-    sc: &mut Scan,
-) -> Option<(
-    crate::flatjson::Slot,
-    u64,
-    Decimal,
-    Decimal,
-    (u64, u32),
-    Side,
-)> {
+fn trade_in_order(sc: &mut Scan) -> Option<Fields> {
     sc.eat(b"\"e\":\"trade\",\"E\":")?;
     skip_unsigned(sc)?;
     sc.eat(b",\"s\":\"")?;
@@ -247,24 +260,34 @@ fn trade_in_order(
     sc.eat(b",\"M\":")?;
     boolean(sc)?;
     sc.eat(b"}")?;
-    Some((symbol, id, price, size, time, side))
+    Some(Fields {
+        agg: false,
+        symbol,
+        id,
+        price,
+        size,
+        time,
+        side,
+    })
 }
 
 /// The trade read, `end` the bytes the message takes.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn make<'a>(
     src: &'a [u8],
     venue: &'static str,
-    agg: bool,
-    symbol: crate::flatjson::Slot,
-    id: u64,
-    price: Decimal,
-    size: Decimal,
-    time: (u64, u32),
-    side: Side,
+    f: Fields,
     end: usize,
 ) -> Option<(Trade<'a>, usize)> {
+    let Fields {
+        agg,
+        symbol,
+        id,
+        price,
+        size,
+        time,
+        side,
+    } = f;
     let unit = if time.1 > 15 {
         Unit::Micros
     } else {
@@ -335,6 +358,28 @@ mod tests {
             let got = fast(longer.as_bytes());
             assert_eq!(got, want, "{line} followed by more");
         }
+    }
+
+    /// Binance's own key order takes the straight path; the same event in another order
+    /// reads the same through the keyed loop.
+    #[test]
+    fn key_order_path_and_keyed_loop_agree() {
+        let line = LINES[1];
+        let body = &line.as_bytes()[1..];
+        let mut sc = Scan { s: body, p: 0 };
+        assert!(trade_in_order(&mut sc).is_some());
+        let reordered = r#"{"s":"BTCUSDT","e":"trade","t":3650000001,"E":1718841600049,"q":"1","p":"65999.88","m":true,"T":1718841600049,"M":true}"#;
+        let mut sc = Scan {
+            s: &reordered.as_bytes()[1..],
+            p: 0,
+        };
+        assert!(trade_in_order(&mut sc).is_none());
+        let (a, b) = (
+            fast(line.as_bytes()).unwrap(),
+            fast(reordered.as_bytes()).unwrap(),
+        );
+        assert_eq!(a.0, b.0);
+        assert_eq!(a, reference(line.as_bytes()).unwrap());
     }
 
     #[test]
