@@ -653,11 +653,9 @@ mod tests {
     #[test]
     fn leading_digits_counts_the_digit_run() {
         let bytes = b"0123456789/:\x00 .\"\xff-a";
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rng = crate::testrng::Lcg(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            let x = rng.next_u64();
             let word: Vec<u8> = (0..8)
                 .map(|i| {
                     let r = (x >> (i * 7)) as usize;

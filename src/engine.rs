@@ -1747,13 +1747,8 @@ mod tests {
     /// Two symbols get the same cache key only when they are the same symbol.
     #[test]
     fn group_cache_keys_tell_symbols_apart() {
-        let mut x: u64 = 5;
-        let mut next = |m: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
+        let mut rng = crate::testrng::Lcg(5);
+        let mut next = |m: u64| rng.below(m);
         // Every string over a 3-letter alphabet up to 6 bytes, and random ones up to 18
         // bytes over 4 letters (many share their first and last eight bytes).
         let mut all: Vec<String> = vec![String::new()];

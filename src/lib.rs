@@ -38,6 +38,8 @@ pub mod progress;
 pub mod report;
 pub mod select;
 pub mod stats;
+#[cfg(test)]
+mod testrng;
 pub mod time;
 pub mod trade;
 pub mod venue;

@@ -1018,13 +1018,8 @@ mod tests {
         // Trades in mostly rising time with copies, ties, stragglers and long runs of one
         // time, split into parts merged in order; counted against a BTreeSet of values.
         let d = |s: String| Decimal::parse(&s).unwrap();
-        let mut x: u64 = 7;
-        let mut next = |m: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
+        let mut rng = crate::testrng::Lcg(7);
+        let mut next = |m: u64| rng.below(m);
         for case in 0..300 {
             let n = 1 + next(120) as usize;
             let spread = 1 + next(6);
@@ -1080,13 +1075,8 @@ mod tests {
     fn out_of_order_over_chunks_as_a_plain_replay() {
         // Two series on two inputs, trades (some late-skipped) cut into chunks at random
         // places; the worker/merge split must count what one pass in arrival order counts.
-        let mut x: u64 = 11;
-        let mut next = |m: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
+        let mut rng = crate::testrng::Lcg(11);
+        let mut next = |m: u64| rng.below(m);
         let symbols = ["A", "B"];
         for case in 0..200 {
             let worker = StatsWorker { gap: 10 };

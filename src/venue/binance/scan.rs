@@ -279,34 +279,25 @@ fn make<'a>(
     f: Fields,
     end: usize,
 ) -> Option<(Trade<'a>, usize)> {
-    let Fields {
-        agg,
-        symbol,
-        id,
-        price,
-        size,
-        time,
-        side,
-    } = f;
-    let unit = if time.1 > 15 {
+    let unit = if f.time.1 > 15 {
         Unit::Micros
     } else {
         Unit::Millis
     };
-    let time = epoch_from_int(time.0, unit).ok()?;
+    let time = epoch_from_int(f.time.0, unit).ok()?;
+    let (start, stop) = (f.symbol.start as usize, f.symbol.end as usize);
     // SAFETY: `Scan::string` accepted only printable ASCII bytes between these bounds.
-    let symbol =
-        unsafe { std::str::from_utf8_unchecked(&src[symbol.start as usize..symbol.end as usize]) };
+    let symbol = unsafe { std::str::from_utf8_unchecked(&src[start..stop]) };
     Some((
         Trade {
             venue,
-            stream: agg as u8,
+            stream: f.agg as u8,
             symbol: Cow::Borrowed(symbol),
             time,
-            price,
-            size,
-            side,
-            id: TradeId::Num(id as u128),
+            price: f.price,
+            size: f.size,
+            side: f.side,
+            id: TradeId::Num(f.id as u128),
             id_ordered: true,
             history: false,
         },
