@@ -931,6 +931,19 @@ struct InputState {
     warning: Option<String>,
 }
 
+impl InputState {
+    /// Read the input from `map` (its file, or the temporary file a compressed input was
+    /// decompressed into), from the start, watching it for truncation.
+    fn read_mapped(&mut self, map: Arc<capture::Mapped>) {
+        self.watch = Some(map.watch());
+        self.source = Source::Mapped {
+            map,
+            pos: 0,
+            released: 0,
+        };
+    }
+}
+
 enum Source {
     Pending,
     Mapped {
@@ -1187,12 +1200,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                 Ok((comp, Opened::Mapped(map))) => {
                     crate::hook::pause("mapped");
                     st.compression = comp;
-                    st.watch = Some(map.watch());
-                    st.source = Source::Mapped {
-                        map,
-                        pos: 0,
-                        released: 0,
-                    };
+                    st.read_mapped(map);
                 }
                 Ok((comp, Opened::Stream(r)))
                     if comp != Compression::None && capture::should_spill() =>
@@ -1208,12 +1216,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                                 st.source = Source::Done;
                                 return Vec::new();
                             };
-                            st.watch = Some(map.watch());
-                            st.source = Source::Mapped {
-                                map,
-                                pos: 0,
-                                released: 0,
-                            };
+                            st.read_mapped(map);
                         }
                         Err(e) => {
                             st.error = Some(format!(
@@ -1637,8 +1640,6 @@ fn intern_series<B>(
     i
 }
 
-/// Report how a mapped input's file changed while it was read, if it did: truncated is an
-/// error (bars stop at the cut), grown a warning (bars cover the size it had when opened).
 /// How an input that failed after `at` bytes of its (decompressed) data is reported, the
 /// same whether it was streamed or spilled into a temporary file.
 fn read_error(at: u64, e: &std::io::Error) -> String {
@@ -1648,6 +1649,8 @@ fn read_error(at: u64, e: &std::io::Error) -> String {
     )
 }
 
+/// Report how a mapped input's file changed while it was read, if it did: truncated is an
+/// error (bars stop at the cut), grown a warning (bars cover the size it had when opened).
 fn check_watch(st: &mut InputState) {
     use capture::mapped::Change;
     let Some(w) = &st.watch else { return };

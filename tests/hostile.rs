@@ -715,6 +715,24 @@ fn gzip_file(path: &Path) -> PathBuf {
     gz
 }
 
+/// `bytes` written to `path`, compressed as its extension says (`.gz` fast, `.zst` level 1).
+fn write_compressed(path: &Path, bytes: &[u8]) {
+    let file = File::create(path).unwrap();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("gz") => {
+            let mut e = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap();
+        }
+        Some("zst") => {
+            let mut e = zstd::stream::write::Encoder::new(file, 1).unwrap();
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap();
+        }
+        other => panic!("no compression for {other:?}"),
+    }
+}
+
 /// Between two good trades: a line of exactly 16 MiB (read: a valid message of no venue),
 /// one of 16 MiB + 1 and one of 64 MiB (skipped as too long, with their line numbers), and
 /// one of 8 million tiny JSON values (refused by the tape, which would need 128 MiB for
@@ -1482,22 +1500,9 @@ fn many_overlapping_compressed_inputs() {
             text.push_str(&line);
             text.push('\n');
         }
-        let c = if i % 2 == 0 {
-            let c = tmp.path().join(format!("o{i:02}.jsonl.gz"));
-            let mut e = flate2::write::GzEncoder::new(
-                File::create(&c).unwrap(),
-                flate2::Compression::fast(),
-            );
-            e.write_all(text.as_bytes()).unwrap();
-            e.finish().unwrap();
-            c
-        } else {
-            let c = tmp.path().join(format!("o{i:02}.jsonl.zst"));
-            let mut e = zstd::stream::write::Encoder::new(File::create(&c).unwrap(), 1).unwrap();
-            e.write_all(text.as_bytes()).unwrap();
-            e.finish().unwrap();
-            c
-        };
+        let ext = if i % 2 == 0 { "gz" } else { "zst" };
+        let c = tmp.path().join(format!("o{i:02}.jsonl.{ext}"));
+        write_compressed(&c, text.as_bytes());
         inputs.push(s(&c));
     }
     // The last one is cut in half, as by a recorder that died: read alone (a stream) or
