@@ -1159,7 +1159,6 @@ impl<'s, O: Observer> Engine<'s, O> {
         let consumed_to = chunks.last().map(|c| c.next_offset() as usize);
         drop(chunks);
         self.release_mapped(i, consumed_to);
-        capture::release_free_heap();
         if let Source::Mapped { map, .. } = &self.inputs[i].source {
             if map.faulted() {
                 // Truncated under the map: what follows the cut read as zeros. Stop here

@@ -845,3 +845,25 @@ fn stdin_and_files_together() {
     let got = long_csv_stdin(&[&b], read(&a));
     assert_same("stdin + file", &want, &got);
 }
+
+/// The binary's allocator options (`malloc_conf` in src/main.rs) reach jemalloc: a
+/// misspelt symbol name would leave jemalloc's defaults in place without a word, and with
+/// them resident memory that grows through a long run. `confirm_conf` makes jemalloc print
+/// each option it sets.
+#[cfg(unix)]
+#[test]
+fn the_allocator_options_are_applied() {
+    let out = tapebar()
+        .env("_RJEM_MALLOC_CONF", "confirm_conf:true")
+        .args(["aggregate", "-o", "-", "-q", "testdata/sample.jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    for option in ["dirty_decay_ms:200", "muzzy_decay_ms:0"] {
+        assert!(
+            err.contains(&format!("Set conf value: {option}")),
+            "{option} not set:\n{err}"
+        );
+    }
+}

@@ -400,39 +400,6 @@ impl Drop for ChunkStream {
     }
 }
 
-/// Make freed chunk buffers go back to the system at once. Reader threads allocate them and
-/// the engine frees them, and glibc keeps memory freed into a thread's arena for that
-/// thread: with eight compressed inputs read together, peak RSS was 528 MiB instead of 266
-/// MiB. Buffers of 1 MiB and more are mapped and unmapped instead (the pool of each stream
-/// keeps the allocations that matter for speed). Call once, before any thread starts.
-pub fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes a malloc parameter.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
-}
-
-/// Free heap the allocator may keep before [`release_free_heap`] gives it back.
-const FREE_HEAP_KEPT: usize = 16 << 20;
-
-/// Give free heap memory back to the system when the allocator holds more than
-/// [`FREE_HEAP_KEPT`] of it. glibc keeps memory freed into each thread's arena, and with
-/// chunk partials made on the workers and freed by the merge that retained memory grew
-/// through a run: the live heap stayed under 21 MB (massif, 1 GB capture) while resident
-/// anonymous memory went from 26 to 38 MiB over a 4 GB capture. Called once per batch;
-/// `mallinfo2` only sums the arenas' counters, and `malloc_trim` runs only past the bound.
-pub fn release_free_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: both only read or adjust the allocator's own state.
-    unsafe {
-        let info = libc::mallinfo2();
-        if info.fordblks > FREE_HEAP_KEPT {
-            libc::malloc_trim(0);
-        }
-    }
-}
-
 /// Streams open now (compressed inputs and stdin whose chunks are still being read). Read
 /// ahead and idle buffers are shared out between them, so that many compressed inputs
 /// open at once (inputs of the same period are read together) cost about what one does.

@@ -21,7 +21,6 @@ use crate::venue;
 
 /// Run the subcommand; returns the process exit code.
 pub fn run(args: AggregateArgs) -> Result<i32> {
-    capture::tune_allocator();
     if let Err(e) = args.select.check() {
         crate::say!("tapebar: error: {e}");
         return Ok(2);
