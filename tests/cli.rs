@@ -860,7 +860,11 @@ fn the_allocator_options_are_applied() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    for option in ["dirty_decay_ms:200", "muzzy_decay_ms:0"] {
+    for option in [
+        "dirty_decay_ms:200",
+        "muzzy_decay_ms:0",
+        "oversize_threshold:1048576",
+    ] {
         assert!(
             err.contains(&format!("Set conf value: {option}")),
             "{option} not set:\n{err}"
