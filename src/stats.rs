@@ -18,45 +18,65 @@ use crate::select::VolumeTracker;
 use crate::time::NS_PER_MS;
 use crate::trade::Trade;
 
-/// A trade's (time, price, size), 48 bytes. Prices and sizes compare by value (`1.10`
-/// equals `1.1`, through [`Decimal`]'s order), so nothing is normalised per trade.
+/// A trade's (time, price, size) in 24 bytes: price and size each packed as
+/// `scale << 56 | mantissa`, which holds every mantissa below 2^56 (17 significant digits
+/// and more; a trade with a larger one is kept apart, see [`SigSet`]). Prices and sizes
+/// compare by value (`1.10` equals `1.1`, through [`Decimal`]'s order), so nothing is
+/// normalised per trade. Half the size of three plain fields: the lists of signatures are
+/// most of what `stats` keeps beyond `aggregate`, and their memory most of its extra time.
 #[derive(Clone, Copy, Debug)]
 struct Sig {
     time: i64,
-    price: [u64; 2],
-    size: [u64; 2],
-    price_scale: u8,
-    size_scale: u8,
+    price: u64,
+    size: u64,
+}
+
+/// Bits of a packed decimal's mantissa; the scale is above them.
+const MANT_BITS: u32 = 56;
+
+#[inline(always)]
+fn pack(d: Decimal) -> Option<u64> {
+    if d.mant >> MANT_BITS == 0 {
+        Some(((d.scale as u64) << MANT_BITS) | d.mant as u64)
+    } else {
+        None
+    }
+}
+
+#[inline(always)]
+fn unpack(x: u64) -> Decimal {
+    Decimal::new((x & ((1 << MANT_BITS) - 1)) as u128, (x >> MANT_BITS) as u8)
 }
 
 impl Sig {
-    #[inline]
-    fn of(t: &Trade) -> Sig {
-        Sig {
+    /// None when a mantissa does not fit.
+    #[inline(always)]
+    fn of(t: &Trade) -> Option<Sig> {
+        Some(Sig {
             time: t.time,
-            price: [(t.price.mant >> 64) as u64, t.price.mant as u64],
-            size: [(t.size.mant >> 64) as u64, t.size.mant as u64],
-            price_scale: t.price.scale,
-            size_scale: t.size.scale,
-        }
+            price: pack(t.price)?,
+            size: pack(t.size)?,
+        })
     }
 
     #[inline]
     fn price(&self) -> Decimal {
-        Decimal::new(
-            ((self.price[0] as u128) << 64) | self.price[1] as u128,
-            self.price_scale,
-        )
+        unpack(self.price)
     }
 
     #[inline]
     fn size(&self) -> Decimal {
-        Decimal::new(
-            ((self.size[0] as u128) << 64) | self.size[1] as u128,
-            self.size_scale,
-        )
+        unpack(self.size)
+    }
+
+    /// The plain form, whose order and equality are by value too.
+    fn wide(&self) -> WideSig {
+        (self.time, self.price(), self.size())
     }
 }
+
+/// A signature with a mantissa too large to pack.
+type WideSig = (i64, Decimal, Decimal);
 
 impl Ord for Sig {
     #[inline]
@@ -80,7 +100,7 @@ impl PartialEq for Sig {
     fn eq(&self, o: &Sig) -> bool {
         // Of one scale (the usual case: a venue sends one symbol's prices and sizes with
         // one scale), equal values have equal mantissas.
-        if self.price_scale == o.price_scale && self.size_scale == o.size_scale {
+        if (self.price ^ o.price) >> MANT_BITS == 0 && (self.size ^ o.size) >> MANT_BITS == 0 {
             self.time == o.time && self.price == o.price && self.size == o.size
         } else {
             self.cmp(o).is_eq()
@@ -96,7 +116,8 @@ impl Eq for Sig {}
 /// tidy lists of which one ends before (or where) the other starts join as they are. A
 /// trade out of time order (or in a run of more than [`RUN_SCAN`] equal times), or a list
 /// that overlaps in time, goes to `late`, which is checked against the tidy list only when
-/// the bucket closes.
+/// the bucket closes. A trade whose signature does not pack goes to `wide`; a bucket that
+/// has any is counted from all its signatures in plain form when it closes.
 #[derive(Debug, Default)]
 pub struct SigSet {
     tidy: Vec<Sig>,
@@ -105,6 +126,7 @@ pub struct SigSet {
     run: usize,
     /// Signatures not yet checked against `tidy` (in any order, copies allowed).
     late: Vec<Sig>,
+    wide: Vec<WideSig>,
 }
 
 /// The longest run of equal trade times searched for a copy as trades come.
@@ -113,6 +135,9 @@ const RUN_SCAN: usize = 32;
 impl SigSet {
     /// Distinct signatures and distinct trade times.
     fn distinct(mut self) -> (u64, u64) {
+        if !self.wide.is_empty() {
+            return self.distinct_wide();
+        }
         let (mut sigs, mut times) = (self.tidy.len() as u64, self.times);
         if self.late.is_empty() {
             return (sigs, times);
@@ -145,12 +170,27 @@ impl SigSet {
         }
         (sigs, times)
     }
+
+    /// [`SigSet::distinct`] of a set with signatures that do not pack: all of them in
+    /// plain form, sorted.
+    #[cold]
+    fn distinct_wide(self) -> (u64, u64) {
+        let mut all = self.wide;
+        all.extend(self.tidy.iter().chain(&self.late).map(Sig::wide));
+        all.sort_unstable();
+        let sigs = 1 + all.windows(2).filter(|w| w[0] != w[1]).count() as u64;
+        let times = 1 + all.windows(2).filter(|w| w[0].0 != w[1].0).count() as u64;
+        (sigs, times)
+    }
 }
 
 impl BucketObs for SigSet {
     #[inline(always)]
     fn add(&mut self, t: &Trade) {
-        let s = Sig::of(t);
+        let Some(s) = Sig::of(t) else {
+            self.wide.push((t.time, t.price, t.size));
+            return;
+        };
         match self.tidy.last() {
             None => {
                 self.tidy.reserve(8);
@@ -176,6 +216,11 @@ impl BucketObs for SigSet {
     }
 
     fn merge(&mut self, mut other: SigSet) {
+        if self.wide.is_empty() {
+            self.wide = std::mem::take(&mut other.wide);
+        } else {
+            self.wide.extend_from_slice(&other.wide);
+        }
         if self.late.is_empty() {
             self.late = std::mem::take(&mut other.late);
         } else {
@@ -1015,8 +1060,9 @@ mod tests {
 
     #[test]
     fn sig_sets_count_as_a_plain_set_does() {
-        // Trades in mostly rising time with copies, ties, stragglers and long runs of one
-        // time, split into parts merged in order; counted against a BTreeSet of values.
+        // Trades in mostly rising time with copies, ties, stragglers, long runs of one time
+        // and a few signatures too wide to pack, split into parts merged in order; counted
+        // against a BTreeSet of values.
         let d = |s: String| Decimal::parse(&s).unwrap();
         let mut rng = crate::testrng::Lcg(7);
         let mut next = |m: u64| rng.below(m);
@@ -1031,7 +1077,14 @@ mod tests {
                     1..=4 => time += next(spread) as i64,
                     _ => {}
                 }
-                let price = format!("{}.{}", 1 + next(2), "0".repeat(1 + next(3) as usize));
+                // Now and then a price whose mantissa does not pack (2^56 is about 7.2e16):
+                // 1.0 written with 17 or 18 zeros equals 1.0 written with 1-3.
+                let zeros = if next(25) == 0 {
+                    17 + next(2)
+                } else {
+                    1 + next(3)
+                };
+                let price = format!("{}.{}", 1 + next(2), "0".repeat(zeros as usize));
                 let size = format!("{}", next(3));
                 trades.push((time, price, size));
             }
@@ -1160,5 +1213,36 @@ mod tests {
         a.merge(b);
         // Signatures (3, 1, 2), (4, 1, 2), (5, 1.1, 2), (5, 1.2, 2); times 3, 4, 5.
         assert_eq!(a.distinct(), (4, 3));
+    }
+
+    #[test]
+    fn signatures_that_do_not_pack_count_by_value() {
+        let d = |s: &str| Decimal::parse(s).unwrap();
+        let trade = |time: i64, p: &str, q: &str| Trade {
+            venue: "x",
+            stream: 0,
+            symbol: "S".into(),
+            time,
+            price: d(p),
+            size: d(q),
+            side: crate::trade::Side::Buy,
+            id: crate::trade::TradeId::None,
+            id_ordered: false,
+            history: false,
+        };
+        // 19 digits: parsed as written, mantissa 2e18.
+        let wide = format!("2.{}", "0".repeat(18));
+        assert!(pack(d(&wide)).is_none() && pack(d("2.0")).is_some());
+        assert!(pack(d("72057594037927935")).is_some()); // 2^56 - 1
+        assert!(pack(d("72057594037927936")).is_none());
+        let mut a = SigSet::default();
+        a.add(&trade(1, "2", "1"));
+        a.add(&trade(2, "3", "1"));
+        let mut b = SigSet::default();
+        b.add(&trade(1, &wide, "1.0")); // the value of the first: a collision
+        b.add(&trade(3, "72057594037927936", "1"));
+        a.merge(b);
+        // Signatures (1, 2, 1), (2, 3, 1), (3, 2^56, 1); times 1, 2, 3.
+        assert_eq!(a.distinct(), (3, 3));
     }
 }
