@@ -1155,10 +1155,12 @@ impl<'s, O: Observer> Engine<'s, O> {
             if !truncated {
                 self.merge_chunk(i, chunk, out, frontier)?;
             }
+            // Chunk by chunk, not after the batch: the next batch is being decoded
+            // meanwhile, and releasing this one's pages as it goes keeps the mapped pages
+            // resident at once nearer one batch than two.
+            self.release_mapped(i, Some(chunk.next_offset() as usize));
         }
-        let consumed_to = chunks.last().map(|c| c.next_offset() as usize);
         drop(chunks);
-        self.release_mapped(i, consumed_to);
         if let Source::Mapped { map, .. } = &self.inputs[i].source {
             if map.faulted() {
                 // Truncated under the map: what follows the cut read as zeros. Stop here
