@@ -1307,8 +1307,9 @@ impl<'s, O: Observer> Engine<'s, O> {
             let page = 4096;
             let upto = end / page * page;
             if upto > *released {
-                // SAFETY: the range lies inside the read-only map and no chunk of it is
-                // alive any more; dropped pages are read back from the page cache if touched.
+                // SAFETY: the range lies inside the read-only map and its chunks are merged
+                // (they may still be alive, but are not read again); a dropped page is read
+                // back from the page cache if touched.
                 unsafe {
                     let _ = map.unchecked_advise_range(
                         memmap2::UncheckedAdvice::DontNeed,

@@ -3,9 +3,10 @@
 use clap::Parser;
 
 /// jemalloc rather than the system allocator. Chunk partials are made on the workers and
-/// freed on the merging thread; glibc serialises such frees on the arena lock of the thread
-/// that allocated, and `stats`, which keeps more per chunk, spent about 40 % of its time in
-/// the allocator and on that lock (docs/architecture.md has the figures).
+/// freed on the merging thread; glibc takes the arena lock of the thread that allocated for
+/// each such free, and `stats`, which keeps more per chunk, spent about 18 % of its samples
+/// in malloc and free and 5 % waiting on those locks. With jemalloc it ran 1.90 -> 1.04 s on
+/// the 1 GB benchmark capture, `aggregate` 1.11 -> 0.88 s (docs/architecture.md).
 #[cfg(unix)]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -13,8 +14,8 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// jemalloc's options, read when it starts (jemalloc's `malloc_conf`, under the prefix this
 /// build of jemalloc gives its symbols; the environment variable `_RJEM_MALLOC_CONF` still
 /// overrides them). Freed pages go back to the system after 200 ms instead of 10 s: with
-/// the default, peak RSS grew from about 92 MiB on a 1 GB capture to 108-124 MiB on 4 GB;
-/// with 200 ms it stays within 83-100 MiB. Allocations of 1 MiB and more (chunk buffers,
+/// the default, peak RSS was 89-98 MiB on a 1 GB capture and 108-124 MiB on 4 GB; with
+/// 200 ms 83-98 and 97-100 MiB. Allocations of 1 MiB and more (chunk buffers,
 /// made by reader threads and freed by the engine) come from jemalloc's arena for large
 /// allocations, which keeps no freed pages: eight gzip inputs read together peaked at
 /// 316 MiB without it, 147 MiB with it (glibc 145 MiB).

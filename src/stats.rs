@@ -1029,6 +1029,22 @@ fn scaled_text(ns: i64, scale: u8) -> String {
 mod tests {
     use super::*;
 
+    /// A trade of symbol S at `time`, price `p` and size `q` given as decimal text.
+    fn trade(time: i64, p: &str, q: &str) -> Trade<'static> {
+        Trade {
+            venue: "x",
+            stream: 0,
+            symbol: "S".into(),
+            time,
+            price: Decimal::parse(p).unwrap(),
+            size: Decimal::parse(q).unwrap(),
+            side: crate::trade::Side::Buy,
+            id: crate::trade::TradeId::None,
+            id_ordered: false,
+            history: false,
+        }
+    }
+
     #[test]
     fn nearest_rank_percentiles() {
         let mut h = Histogram::default();
@@ -1098,19 +1114,7 @@ mod tests {
                 if parts.is_empty() || next(12) == 0 {
                     parts.push(SigSet::default());
                 }
-                let trade = Trade {
-                    venue: "x",
-                    stream: 0,
-                    symbol: "S".into(),
-                    time: *t,
-                    price: d(p.clone()),
-                    size: d(q.clone()),
-                    side: crate::trade::Side::Buy,
-                    id: crate::trade::TradeId::None,
-                    id_ordered: false,
-                    history: false,
-                };
-                parts.last_mut().unwrap().add(&trade);
+                parts.last_mut().unwrap().add(&trade(*t, p, q));
             }
             let mut all = SigSet::default();
             for p in parts {
@@ -1189,19 +1193,6 @@ mod tests {
 
     #[test]
     fn sig_sets_merge_as_unions() {
-        let d = |s: &str| Decimal::parse(s).unwrap();
-        let trade = |time: i64, p: &str, q: &str| Trade {
-            venue: "x",
-            stream: 0,
-            symbol: "S".into(),
-            time,
-            price: d(p),
-            size: d(q),
-            side: crate::trade::Side::Buy,
-            id: crate::trade::TradeId::None,
-            id_ordered: false,
-            history: false,
-        };
         let mut a = SigSet::default();
         a.add(&trade(5, "1.10", "2"));
         a.add(&trade(3, "1", "2"));
@@ -1218,18 +1209,6 @@ mod tests {
     #[test]
     fn signatures_that_do_not_pack_count_by_value() {
         let d = |s: &str| Decimal::parse(s).unwrap();
-        let trade = |time: i64, p: &str, q: &str| Trade {
-            venue: "x",
-            stream: 0,
-            symbol: "S".into(),
-            time,
-            price: d(p),
-            size: d(q),
-            side: crate::trade::Side::Buy,
-            id: crate::trade::TradeId::None,
-            id_ordered: false,
-            history: false,
-        };
         // 19 digits: parsed as written, mantissa 2e18.
         let wide = format!("2.{}", "0".repeat(18));
         assert!(pack(d(&wide)).is_none() && pack(d("2.0")).is_some());
