@@ -1158,7 +1158,7 @@ impl<'s, O: Observer> Engine<'s, O> {
             // Chunk by chunk, not after the batch: the next batch is being decoded
             // meanwhile, and releasing this one's pages as it goes keeps the mapped pages
             // resident at once nearer one batch than two.
-            self.release_mapped(i, Some(chunk.next_offset() as usize));
+            self.release_mapped(i, chunk.next_offset() as usize);
         }
         drop(chunks);
         if let Source::Mapped { map, .. } = &self.inputs[i].source {
@@ -1300,9 +1300,9 @@ impl<'s, O: Observer> Engine<'s, O> {
         chunks
     }
 
-    /// Let the kernel drop mapped pages already decoded, so resident memory stays bounded.
-    fn release_mapped(&mut self, i: usize, consumed_to: Option<usize>) {
-        let Some(end) = consumed_to else { return };
+    /// Let the kernel drop the mapped pages before `end` (decoded and merged), so resident
+    /// memory stays bounded.
+    fn release_mapped(&mut self, i: usize, end: usize) {
         if let Source::Mapped { map, released, .. } = &mut self.inputs[i].source {
             let page = 4096;
             let upto = end / page * page;

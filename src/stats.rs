@@ -19,8 +19,8 @@ use crate::time::NS_PER_MS;
 use crate::trade::Trade;
 
 /// A trade's (time, price, size) in 24 bytes: price and size each packed as
-/// `scale << 56 | mantissa`, which holds every mantissa below 2^56 (17 significant digits
-/// and more; a trade with a larger one is kept apart, see [`SigSet`]). Prices and sizes
+/// `scale << 56 | mantissa`, which holds every mantissa below 2^56 (about 7.2e16: any of
+/// up to 16 digits; a trade with a larger one is kept apart, see [`SigSet`]). Prices and sizes
 /// compare by value (`1.10` equals `1.1`, through [`Decimal`]'s order), so nothing is
 /// normalised per trade. Half the size of three plain fields: the lists of signatures are
 /// most of what `stats` keeps beyond `aggregate`, and their memory most of its extra time.
@@ -216,16 +216,8 @@ impl BucketObs for SigSet {
     }
 
     fn merge(&mut self, mut other: SigSet) {
-        if self.wide.is_empty() {
-            self.wide = std::mem::take(&mut other.wide);
-        } else {
-            self.wide.extend_from_slice(&other.wide);
-        }
-        if self.late.is_empty() {
-            self.late = std::mem::take(&mut other.late);
-        } else {
-            self.late.extend_from_slice(&other.late);
-        }
+        append(&mut self.wide, std::mem::take(&mut other.wide));
+        append(&mut self.late, std::mem::take(&mut other.late));
         if other.tidy.is_empty() {
             return;
         }
@@ -260,6 +252,15 @@ impl BucketObs for SigSet {
             return;
         }
         self.late.extend_from_slice(&other.tidy);
+    }
+}
+
+/// `from` added to the end of `to` (taken over as it is when `to` is empty).
+fn append<T: Copy>(to: &mut Vec<T>, from: Vec<T>) {
+    if to.is_empty() {
+        *to = from;
+    } else {
+        to.extend_from_slice(&from);
     }
 }
 
