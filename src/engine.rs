@@ -225,13 +225,32 @@ struct Group<B> {
     dups: u64,
     /// Trades without ids, counted by content (see [`ContentCounts`]).
     content: Option<FxMap<ContentKey, u32>>,
+    /// A trade of the group is not in the chunk's [`Taken`] log (its id is not an integer
+    /// below 2^64, or its sums overflowed): a conflict is resolved by `reread_group` only.
+    unindexed: bool,
+    /// The group's first and last entries in the chunk's [`Taken`] log (`u32::MAX`: none).
+    first_taken: u32,
+    last_taken: u32,
     /// What the observer keeps of the bar's trades.
     obs: B,
+}
+
+/// A trade taken into a chunk group's bar, in the chunk's log of them: what
+/// [`Engine::drop_copies`] needs to find the trades a group shares with the merged bucket.
+/// The entries of a group are chained in line order from [`Group::first_taken`].
+#[derive(Clone, Copy, Debug)]
+struct Taken {
+    id: u64,
+    /// Chunk offset of its line.
+    off: u32,
+    /// The group's next entry (`u32::MAX`: none).
+    next: u32,
 }
 
 /// What a worker makes of one chunk.
 pub struct ChunkOut<W: WorkerObs> {
     groups: Vec<Group<W::Bucket>>,
+    taken: Vec<Taken>,
     counts: Counts,
     /// Connection state at the chunk's start (assumed) and at each change inside it.
     segments: Vec<(u32, Conn)>,
@@ -290,6 +309,33 @@ struct Job {
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// The trades of the chunk line at `off` as the worker read them (the one-pass Binance
+/// reader where it answers, as in [`decode_chunk`], else the general path), into `buf`, and
+/// the connection state at the line; None when the line holds no trades.
+fn line_trades<'a, W: WorkerObs>(
+    bytes: &'a [u8],
+    off: usize,
+    out: &'a ChunkOut<W>,
+    flat: &'a mut Flat,
+    tape: &'a mut Tape,
+    frame_buf: &'a mut Vec<u8>,
+    buf: &mut MessageBuf<'a>,
+) -> Option<&'a Conn> {
+    let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
+    let conn = &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
+    let line = &bytes[off..end];
+    let venue = venue::binance::venue_for_url(conn.url.as_deref());
+    match venue::binance::scan::read_trade(line, venue) {
+        Some((t, n)) if line_after(line, n).is_some() => buf.trades.push(t),
+        _ => {
+            if !decode_line(line, conn, flat, tape, frame_buf, buf) {
+                return None;
+            }
+        }
+    }
+    Some(conn)
+}
+
 /// Iterate `(offset, line)` over a chunk (lines without their `\n`).
 fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     // One searcher over the whole chunk: no set-up cost per line.
@@ -333,6 +379,7 @@ struct ChunkState<'j, W: WorkerObs> {
     recv: Option<i64>,
     counts: Counts,
     groups: Vec<Group<W::Bucket>>,
+    taken: Vec<Taken>,
     /// symbol -> indices of its groups in this chunk
     index: FxMap<Box<str>, Vec<u32>>,
     cache: GroupCache,
@@ -469,10 +516,27 @@ impl<W: WorkerObs> ChunkState<'_, W> {
         if g.bar.trades == 0 {
             g.bar = PartialBar::of_trade(key, t.price, t.size, t.side);
         } else if g.bar.add_trade(key, t.price, t.size, t.side).is_err() {
+            g.unindexed = true;
             self.counts
                 .skipped
                 .add(Cow::Borrowed(SKIP_OVERFLOW), 1, line_no);
             return;
+        }
+        match t.id {
+            TradeId::Num(v) if v <= u64::MAX as u128 => {
+                let n = self.taken.len() as u32;
+                match self.taken.get_mut(g.last_taken as usize) {
+                    Some(last) => last.next = n,
+                    None => g.first_taken = n,
+                }
+                g.last_taken = n;
+                self.taken.push(Taken {
+                    id: v as u64,
+                    off: off as u32,
+                    next: u32::MAX,
+                });
+            }
+            _ => g.unindexed = true,
         }
         self.worker.taken(&mut self.obs, gi as u32, &mut g.obs, t);
         if g.lines.last() != Some(&(off as u32)) {
@@ -552,6 +616,8 @@ fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W)
         counts: Counts::default(),
         // About 250 chunk buckets in a dense 1 MiB chunk: no regrowth of the groups there.
         groups: Vec::with_capacity(bytes.len() / 4096 + 8),
+        // About one trade per 150 bytes in dense captures.
+        taken: Vec::with_capacity(bytes.len() / 128),
         index: FxMap::default(),
         cache: GroupCache::default(),
         times: Vec::with_capacity(bytes.len() / 2048 + 16),
@@ -716,6 +782,7 @@ fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W)
     worker.end_chunk(&mut st.obs);
     ChunkOut {
         groups: st.groups,
+        taken: st.taken,
         counts: st.counts,
         segments,
         clock,
@@ -873,6 +940,9 @@ fn group_for<B: BucketObs>(
         lines: Vec::new(),
         dups: 0,
         content: None,
+        unindexed: false,
+        first_taken: u32::MAX,
+        last_taken: u32::MAX,
         obs: B::default(),
     });
     list.push(gi as u32);
@@ -1450,7 +1520,9 @@ impl<'s, O: Observer> Engine<'s, O> {
                 }
                 add_input_trades(series, i as u32, trades);
             } else {
-                self.reread_group(i, chunk, &out, &g, frontier, si);
+                if let Some(g) = self.drop_copies(i, chunk, &out, g, frontier, si) {
+                    self.reread_group(i, chunk, &out, &g, frontier, si);
+                }
             }
         }
         let (series, index) = (&mut self.series, &mut self.series_index);
@@ -1461,8 +1533,113 @@ impl<'s, O: Observer> Engine<'s, O> {
         Ok(())
     }
 
-    /// A chunk bucket shares ids with the merged bucket: take its lines again one by one
-    /// against the merged ids.
+    /// A chunk group that shares ids with the merged bucket, resolved without reading all
+    /// its lines again. The shared trades (the copies: usually a few replayed ones) are
+    /// found in the chunk's [`Taken`] log and read again from their lines; the merged bar
+    /// is then the merge of both bars less the copies' sums and counts. That is exact when
+    /// no copy is the group's high, low, open or close trade (each is then another trade's,
+    /// which stays), or where one is, the merged bucket's own high, low, open or close
+    /// wins over it anyway (a replayed copy is mostly the group's open, and its original,
+    /// read earlier, opens before it). The group comes back, for [`Self::reread_group`],
+    /// when that cannot be shown; docs/architecture.md has the figures.
+    #[allow(clippy::too_many_arguments)]
+    fn drop_copies(
+        &mut self,
+        i: usize,
+        chunk: &Chunk,
+        out: &ChunkOut<O::Worker>,
+        g: Group<BucketOf<O>>,
+        frontier: i64,
+        si: usize,
+    ) -> Option<Group<BucketOf<O>>> {
+        if g.unindexed || g.content.is_some() {
+            return Some(g);
+        }
+        let ob = self.series[si]
+            .open
+            .get(&g.bucket)
+            .expect("conflict implies an open bucket");
+        let bytes = chunk.bytes.as_slice();
+        let mut tape = Tape::new();
+        let mut flat = Flat::new();
+        let mut frame_buf: Vec<u8> = Vec::new();
+        let mut spare: MessageBuf<'static> = MessageBuf::default();
+        let mut bar = g.bar;
+        let mut copies = 0u64;
+        let mut logged = 0u64;
+        let mut n = g.first_taken;
+        while let Some(&taken) = out.taken.get(n as usize) {
+            n = taken.next;
+            logged += 1;
+            let id = TradeId::Num(taken.id as u128);
+            if !ob.ids.contains(&id) {
+                continue;
+            }
+            let off = taken.off as usize;
+            let mut buf = std::mem::take(&mut spare).recycle();
+            let Some(conn) =
+                line_trades(bytes, off, out, &mut flat, &mut tape, &mut frame_buf, &mut buf)
+            else {
+                return Some(g);
+            };
+            // The first trade of the group with this id in the line is the one taken.
+            let mut found = false;
+            for (k, t) in buf.trades.iter_mut().enumerate() {
+                if let Some(v) = self.settings.venue_override {
+                    t.venue = v;
+                }
+                if t.id != id || !self.in_group(t, &g, conn, frontier) {
+                    continue;
+                }
+                let key = order_key(t, i as u32, chunk.offset + off as u64, k as u32);
+                let b = &g.bar;
+                let decides = (t.price == b.high && ob.bar.high < b.high)
+                    || (t.price == b.low && ob.bar.low > b.low)
+                    || (key == b.open_key && ob.bar.open_key >= key)
+                    || (key == b.close_key && ob.bar.close_key <= key);
+                if decides
+                    || !ob.obs.covers(t)
+                    || bar.remove_copies(t.price, t.size, t.side, 1).is_err()
+                {
+                    return Some(g);
+                }
+                found = true;
+                break;
+            }
+            if !found {
+                return Some(g);
+            }
+            spare = buf.recycle();
+            copies += 1;
+        }
+        let mut merged = ob.bar;
+        if copies == 0 || logged != g.bar.trades || merged.merge(&bar).is_err() {
+            return Some(g);
+        }
+        let counts = &mut self.inputs[i].counts;
+        counts.trades -= copies;
+        counts.duplicates += copies;
+        let series = &mut self.series[si];
+        series.duplicates += g.dups + copies;
+        let ob = series.open.get_mut(&g.bucket).expect("looked up above");
+        ob.bar = merged;
+        ob.ids.union(g.ids);
+        ob.obs.merge(g.obs);
+        add_input_trades(series, i as u32, bar.trades);
+        None
+    }
+
+    /// Whether a trade read again belongs to chunk group `g` (as the worker assigned it).
+    fn in_group<B>(&self, t: &Trade, g: &Group<B>, conn: &Conn, frontier: i64) -> bool {
+        t.venue == g.venue
+            && t.stream == g.stream
+            && t.symbol.as_ref() == g.symbol.as_ref()
+            && bucket_start(t.time, self.settings.interval) == g.bucket
+            && admit(t, conn, frontier, &self.settings).is_ok()
+    }
+
+    /// A chunk bucket shares ids with the merged bucket, and [`Self::drop_copies`] could not
+    /// settle it: take its lines again one by one against the merged ids.
     fn reread_group(
         &mut self,
         i: usize,
@@ -1482,44 +1659,29 @@ impl<'s, O: Observer> Engine<'s, O> {
         let mut added = 0u64;
         let mut dups = 0u64;
         let mut overflowed = 0u64;
-        let series = &mut self.series[si];
-        let ob = series
-            .open
-            .get_mut(&g.bucket)
-            .expect("conflict implies an open bucket");
         // One allocation for all the lines (a buffer per line cost a malloc and a free per
         // line: 850,000 of them on the 1 GB benchmark capture).
         let mut spare: MessageBuf<'static> = MessageBuf::default();
         for &off in &g.lines {
             let off = off as usize;
-            let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
-            let conn =
-                &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
-            let line = &bytes[off..end];
             let mut buf = std::mem::take(&mut spare).recycle();
-            // The one-pass Binance reader where it answers (as in `decode_chunk`).
-            let venue = venue::binance::venue_for_url(conn.url.as_deref());
-            match venue::binance::scan::read_trade(line, venue) {
-                Some((t, n)) if line_after(line, n).is_some() => buf.trades.push(t),
-                _ => {
-                    if !decode_line(line, conn, &mut flat, &mut tape, &mut frame_buf, &mut buf) {
-                        spare = buf.recycle();
-                        continue;
-                    }
-                }
-            }
+            let Some(conn) =
+                line_trades(bytes, off, out, &mut flat, &mut tape, &mut frame_buf, &mut buf)
+            else {
+                spare = buf.recycle();
+                continue;
+            };
             for (k, mut t) in buf.trades.drain(..).enumerate() {
                 if let Some(v) = self.settings.venue_override {
                     t.venue = v;
                 }
-                if t.venue != g.venue
-                    || t.stream != g.stream
-                    || t.symbol.as_ref() != g.symbol.as_ref()
-                    || bucket_start(t.time, self.settings.interval) != g.bucket
-                    || admit(&t, conn, frontier, &self.settings).is_err()
-                {
+                if !self.in_group(&t, g, conn, frontier) {
                     continue;
                 }
+                let ob = self.series[si]
+                    .open
+                    .get_mut(&g.bucket)
+                    .expect("conflict implies an open bucket");
                 if !ob.ids.insert(&t.id) {
                     dups += 1;
                     continue;
@@ -1544,8 +1706,10 @@ impl<'s, O: Observer> Engine<'s, O> {
             }
             spare = buf.recycle();
         }
+        let counts = &mut self.inputs[i].counts;
         counts.trades += added;
         counts.duplicates += dups;
+        let series = &mut self.series[si];
         series.duplicates += dups;
         counts
             .skipped

@@ -81,6 +81,9 @@ pub trait BucketObs: Default + Send {
     fn add(&mut self, t: &Trade);
     /// The state of the union of two disjoint sets of trades of one bucket.
     fn merge(&mut self, other: Self);
+    /// Whether adding `t` again would leave the state as it is (false when unsure): a
+    /// merge may then keep a copy of a trade already added (see `Engine::drop_copies`).
+    fn covers(&self, t: &Trade) -> bool;
 }
 
 /// Hooks that run where chunks are merged and buckets closed (one thread, input order).
@@ -122,6 +125,10 @@ impl BucketObs for () {
     fn add(&mut self, _t: &Trade) {}
     #[inline(always)]
     fn merge(&mut self, _other: Self) {}
+    #[inline(always)]
+    fn covers(&self, _t: &Trade) -> bool {
+        true
+    }
 }
 
 impl WorkerObs for NoObserver {

@@ -253,7 +253,23 @@ impl BucketObs for SigSet {
         }
         self.late.extend_from_slice(&other.tidy);
     }
+
+    /// Whether `t`'s signature is in the set already (the distinct counts then stay as they
+    /// are if it is added again).
+    fn covers(&self, t: &Trade) -> bool {
+        let Some(s) = Sig::of(t) else {
+            return false;
+        };
+        let lo = self.tidy.partition_point(|x| x.time < s.time);
+        if self.tidy[lo..].iter().take_while(|x| x.time == s.time).any(|x| *x == s) {
+            return true;
+        }
+        self.late.len() <= COVERS_SCAN && self.late.contains(&s)
+    }
 }
+
+/// Late signatures searched through by [`SigSet::covers`]; past this it answers false.
+const COVERS_SCAN: usize = 256;
 
 /// `from` added to the end of `to` (taken over as it is when `to` is empty).
 fn append<T: Copy>(to: &mut Vec<T>, from: Vec<T>) {
