@@ -1577,9 +1577,15 @@ impl<'s, O: Observer> Engine<'s, O> {
             }
             let off = taken.off as usize;
             let mut buf = std::mem::take(&mut spare).recycle();
-            let Some(conn) =
-                line_trades(bytes, off, out, &mut flat, &mut tape, &mut frame_buf, &mut buf)
-            else {
+            let Some(conn) = line_trades(
+                bytes,
+                off,
+                out,
+                &mut flat,
+                &mut tape,
+                &mut frame_buf,
+                &mut buf,
+            ) else {
                 return Some(g);
             };
             // The first trade of the group with this id in the line is the one taken.
@@ -1665,9 +1671,15 @@ impl<'s, O: Observer> Engine<'s, O> {
         for &off in &g.lines {
             let off = off as usize;
             let mut buf = std::mem::take(&mut spare).recycle();
-            let Some(conn) =
-                line_trades(bytes, off, out, &mut flat, &mut tape, &mut frame_buf, &mut buf)
-            else {
+            let Some(conn) = line_trades(
+                bytes,
+                off,
+                out,
+                &mut flat,
+                &mut tape,
+                &mut frame_buf,
+                &mut buf,
+            ) else {
                 spare = buf.recycle();
                 continue;
             };

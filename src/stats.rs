@@ -261,7 +261,11 @@ impl BucketObs for SigSet {
             return false;
         };
         let lo = self.tidy.partition_point(|x| x.time < s.time);
-        if self.tidy[lo..].iter().take_while(|x| x.time == s.time).any(|x| *x == s) {
+        if self.tidy[lo..]
+            .iter()
+            .take_while(|x| x.time == s.time)
+            .any(|x| *x == s)
+        {
             return true;
         }
         self.late.len() <= COVERS_SCAN && self.late.contains(&s)

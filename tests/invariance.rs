@@ -509,3 +509,123 @@ fn the_whole_folder_twice_gives_identical_bytes() {
         );
     }
 }
+
+/// Replayed copies across chunks: a capture of distinct trades (the sample shifted, as
+/// above, about 3.5 MB) with copies of 3 % of its lines inserted up to 4,000 lines later,
+/// so most land in a later chunk than their original. Most copies are byte-identical or
+/// have another size (the merge drops them without reading the chunk again); some carry a
+/// price far above or below the rest, so the copy is its chunk bucket's high or low and the merge must read
+/// the bucket's lines again. Either way the first line of an id wins: the bars equal those
+/// of the capture without the copies, every copy is a duplicate, and `stats` agrees too.
+#[test]
+fn replayed_copies_across_chunks_leave_the_bars_of_the_capture_without_them() {
+    let sample = read("testdata/sample.jsonl");
+    let mut clean: Vec<Vec<u8>> = Vec::new();
+    for k in 0..12i64 {
+        for line in lines_of(&sample) {
+            let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
+            let d = v.get_mut("data").unwrap();
+            let shift =
+                |x: &serde_json::Value, by: i64| serde_json::json!(x.as_i64().unwrap() + by);
+            d["T"] = shift(&d["T"], k * 60_000);
+            d["E"] = shift(&d["E"], k * 60_000);
+            d["t"] = shift(&d["t"], k * 1_000_000);
+            clean.push(serde_json::to_string(&v).unwrap().into_bytes());
+        }
+    }
+    // Copies, each to be inserted before line `at` of the clean capture.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        seed >> 33
+    };
+    let mut copies: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut extremes = 0;
+    for (i, line) in clean.iter().enumerate() {
+        if next() % 100 >= 3 {
+            continue;
+        }
+        let at = (i + 1 + (next() % 4000) as usize).min(clean.len());
+        let copy = match next() % 5 {
+            0 | 1 => {
+                extremes += 1;
+                let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
+                let p = if next() % 2 == 0 {
+                    "99999999.5"
+                } else {
+                    "0.00000001"
+                };
+                v["data"]["p"] = serde_json::json!(p);
+                serde_json::to_string(&v).unwrap().into_bytes()
+            }
+            2 => {
+                // Another size: not an extreme, so the merge drops it as it stands, less
+                // its own size (not its original's).
+                let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
+                v["data"]["q"] = serde_json::json!("7.25");
+                serde_json::to_string(&v).unwrap().into_bytes()
+            }
+            _ => line.clone(),
+        };
+        copies.push((at, copy));
+    }
+    copies.sort_by_key(|(at, _)| *at);
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    let mut c = 0;
+    for (i, line) in clean.iter().enumerate() {
+        while c < copies.len() && copies[c].0 == i {
+            with.extend_from_slice(&copies[c].1);
+            with.push(b'\n');
+            c += 1;
+        }
+        for out in [&mut with, &mut without] {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    for (_, copy) in &copies[c..] {
+        with.extend_from_slice(copy);
+        with.push(b'\n');
+    }
+    assert!(with.len() > 3 << 20, "several chunks");
+    assert!(
+        copies.len() > 500 && extremes > 100,
+        "{} copies",
+        copies.len()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let with = write_temp(tmp.path(), "with.jsonl", &with);
+    let without = write_temp(tmp.path(), "without.jsonl", &without);
+    let want = long_csv(&with_path(&["-j", "2"], &without));
+    for j in ["1", "2"] {
+        let got = long_csv(&with_path(&["-j", j], &with));
+        assert_same(&format!("replayed copies, -j {j}"), &want, &got);
+    }
+    let stats = |p: &Path| -> serde_json::Value {
+        let out = tapebar()
+            .args(["stats", "--format", "json"])
+            .arg(p)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (a, b) = (
+        stats(&with)["total"].clone(),
+        stats(&without)["total"].clone(),
+    );
+    for key in [
+        "trades",
+        "signature_collisions",
+        "zero_interval_trades",
+        "zero_range_intervals",
+        "zero_volume_intervals",
+    ] {
+        assert_eq!(a[key], b[key], "stats {key}");
+    }
+    assert_eq!(
+        a["duplicates"].as_u64().unwrap() - b["duplicates"].as_u64().unwrap(),
+        copies.len() as u64,
+        "every copy is a duplicate"
+    );
+}
