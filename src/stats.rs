@@ -120,6 +120,10 @@ impl Eq for Sig {}
 /// has any is counted from all its signatures in plain form when it closes.
 #[derive(Debug, Default)]
 pub struct SigSet {
+    /// Earlier pieces of the tidy list, as the chunks made them (kept, not appended to
+    /// `tidy`: the copies were most of the merge's work); each ends before the next starts.
+    pieces: Vec<Vec<Sig>>,
+    /// The last piece of the tidy list.
     tidy: Vec<Sig>,
     /// Distinct trade times in `tidy`, and how many signatures share the last one.
     times: u64,
@@ -133,18 +137,29 @@ pub struct SigSet {
 const RUN_SCAN: usize = 32;
 
 impl SigSet {
+    /// The tidy signatures of trade time `t`: all in one piece, since each piece ends
+    /// before the next starts.
+    fn at_time(&self, t: i64) -> &[Sig] {
+        let k = self.pieces.partition_point(|p| p[p.len() - 1].time < t);
+        let piece = self.pieces.get(k).unwrap_or(&self.tidy);
+        let lo = piece.partition_point(|s| s.time < t);
+        let n = piece[lo..].iter().take_while(|s| s.time == t).count();
+        &piece[lo..lo + n]
+    }
+
     /// Distinct signatures and distinct trade times.
     fn distinct(mut self) -> (u64, u64) {
         if !self.wide.is_empty() {
             return self.distinct_wide();
         }
-        let (mut sigs, mut times) = (self.tidy.len() as u64, self.times);
+        let tidy: u64 = self.pieces.iter().map(|p| p.len() as u64).sum();
+        let (mut sigs, mut times) = (tidy + self.tidy.len() as u64, self.times);
         if self.late.is_empty() {
             return (sigs, times);
         }
         // The late signatures in order, without copies; each new one counts, and so does
         // its time when the tidy list does not have it.
-        let late = &mut self.late;
+        let mut late = std::mem::take(&mut self.late);
         late.sort_unstable_by_key(|s| s.time);
         let mut i = 0;
         while i < late.len() {
@@ -155,9 +170,7 @@ impl SigSet {
             }
             let run = &mut late[i..j];
             run.sort_unstable();
-            let lo = self.tidy.partition_point(|s| s.time < t);
-            let hi = lo + self.tidy[lo..].iter().take_while(|s| s.time == t).count();
-            let known = &self.tidy[lo..hi];
+            let known = self.at_time(t);
             if known.is_empty() {
                 times += 1;
             }
@@ -176,6 +189,7 @@ impl SigSet {
     #[cold]
     fn distinct_wide(self) -> (u64, u64) {
         let mut all = self.wide;
+        all.extend(self.pieces.iter().flatten().map(Sig::wide));
         all.extend(self.tidy.iter().chain(&self.late).map(Sig::wide));
         all.sort_unstable();
         let sigs = 1 + all.windows(2).filter(|w| w[0] != w[1]).count() as u64;
@@ -227,7 +241,9 @@ impl BucketObs for SigSet {
         }
         let (end, start) = (self.tidy[self.tidy.len() - 1].time, other.tidy[0].time);
         if end < start {
-            self.tidy.extend_from_slice(&other.tidy);
+            // A piece of its own: no copy (it is searched by time, see `at_time`).
+            self.pieces
+                .push(std::mem::replace(&mut self.tidy, other.tidy));
             self.times += other.times;
             self.run = other.run;
             return;
@@ -260,15 +276,8 @@ impl BucketObs for SigSet {
         let Some(s) = Sig::of(t) else {
             return false;
         };
-        let lo = self.tidy.partition_point(|x| x.time < s.time);
-        if self.tidy[lo..]
-            .iter()
-            .take_while(|x| x.time == s.time)
-            .any(|x| *x == s)
-        {
-            return true;
-        }
-        self.late.len() <= COVERS_SCAN && self.late.contains(&s)
+        self.at_time(s.time).contains(&s)
+            || (self.late.len() <= COVERS_SCAN && self.late.contains(&s))
     }
 }
 
