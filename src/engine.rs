@@ -309,31 +309,48 @@ struct Job {
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// The trades of the chunk line at `off` as the worker read them (the one-pass Binance
-/// reader where it answers, as in [`decode_chunk`], else the general path), into `buf`, and
-/// the connection state at the line; None when the line holds no trades.
-fn line_trades<'a, W: WorkerObs>(
-    bytes: &'a [u8],
-    off: usize,
-    out: &'a ChunkOut<W>,
-    flat: &'a mut Flat,
-    tape: &'a mut Tape,
-    frame_buf: &'a mut Vec<u8>,
-    buf: &mut MessageBuf<'a>,
-) -> Option<&'a Conn> {
-    let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
-    let conn = &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
-    let line = &bytes[off..end];
-    let venue = venue::binance::venue_for_url(conn.url.as_deref());
-    match venue::binance::scan::read_trade(line, venue) {
-        Some((t, n)) if line_after(line, n).is_some() => buf.trades.push(t),
-        _ => {
-            if !decode_line(line, conn, flat, tape, frame_buf, buf) {
-                return None;
+/// What reading chunk lines again (for [`Engine::drop_copies`] and
+/// [`Engine::reread_group`]) reuses from line to line.
+#[derive(Default)]
+struct LineReader {
+    tape: Tape,
+    flat: Flat,
+    frame_buf: Vec<u8>,
+}
+
+impl LineReader {
+    /// The trades of the chunk line at `off` as the worker read them (the one-pass Binance
+    /// reader where it answers, as in [`decode_chunk`], else the general path; `--venue`
+    /// applied), into `buf`, and the connection state at the line; None when the line holds
+    /// no trades.
+    fn trades<'a, W: WorkerObs>(
+        &'a mut self,
+        bytes: &'a [u8],
+        off: usize,
+        out: &'a ChunkOut<W>,
+        venue_override: Option<&'static str>,
+        buf: &mut MessageBuf<'a>,
+    ) -> Option<&'a Conn> {
+        let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |k| off + k);
+        let conn = &out.segments[out.segments.partition_point(|(o, _)| *o as usize <= off) - 1].1;
+        let line = &bytes[off..end];
+        let venue = venue::binance::venue_for_url(conn.url.as_deref());
+        match venue::binance::scan::read_trade(line, venue) {
+            Some((t, n)) if line_after(line, n).is_some() => buf.trades.push(t),
+            _ => {
+                let (flat, tape, frame) = (&mut self.flat, &mut self.tape, &mut self.frame_buf);
+                if !decode_line(line, conn, flat, tape, frame, buf) {
+                    return None;
+                }
             }
         }
+        if let Some(v) = venue_override {
+            for t in &mut buf.trades {
+                t.venue = v;
+            }
+        }
+        Some(conn)
     }
-    Some(conn)
 }
 
 /// Iterate `(offset, line)` over a chunk (lines without their `\n`).
@@ -1565,9 +1582,7 @@ impl<'s, O: Observer> Engine<'s, O> {
             .get(&g.bucket)
             .expect("conflict implies an open bucket");
         let bytes = chunk.bytes.as_slice();
-        let mut tape = Tape::new();
-        let mut flat = Flat::new();
-        let mut frame_buf: Vec<u8> = Vec::new();
+        let mut reader = LineReader::default();
         let mut spare: MessageBuf<'static> = MessageBuf::default();
         let mut bar = g.bar;
         let mut copies = 0u64;
@@ -1582,23 +1597,13 @@ impl<'s, O: Observer> Engine<'s, O> {
             }
             let off = taken.off as usize;
             let mut buf = std::mem::take(&mut spare).recycle();
-            let Some(conn) = line_trades(
-                bytes,
-                off,
-                out,
-                &mut flat,
-                &mut tape,
-                &mut frame_buf,
-                &mut buf,
-            ) else {
+            let over = self.settings.venue_override;
+            let Some(conn) = reader.trades(bytes, off, out, over, &mut buf) else {
                 return false;
             };
             // The first trade of the group with this id in the line is the one taken.
             let mut found = false;
-            for (k, t) in buf.trades.iter_mut().enumerate() {
-                if let Some(v) = self.settings.venue_override {
-                    t.venue = v;
-                }
+            for (k, t) in buf.trades.iter().enumerate() {
                 if t.id != id || !self.in_group(t, g, conn, frontier) {
                     continue;
                 }
@@ -1664,9 +1669,7 @@ impl<'s, O: Observer> Engine<'s, O> {
         counts.trades -= g.bar.trades;
         counts.duplicates -= g.dups;
         let bytes = chunk.bytes.as_slice();
-        let mut tape = Tape::new();
-        let mut flat = Flat::new();
-        let mut frame_buf: Vec<u8> = Vec::new();
+        let mut reader = LineReader::default();
         let mut added = 0u64;
         let mut dups = 0u64;
         let mut overflowed = 0u64;
@@ -1676,22 +1679,12 @@ impl<'s, O: Observer> Engine<'s, O> {
         for &off in &g.lines {
             let off = off as usize;
             let mut buf = std::mem::take(&mut spare).recycle();
-            let Some(conn) = line_trades(
-                bytes,
-                off,
-                out,
-                &mut flat,
-                &mut tape,
-                &mut frame_buf,
-                &mut buf,
-            ) else {
+            let over = self.settings.venue_override;
+            let Some(conn) = reader.trades(bytes, off, out, over, &mut buf) else {
                 spare = buf.recycle();
                 continue;
             };
-            for (k, mut t) in buf.trades.drain(..).enumerate() {
-                if let Some(v) = self.settings.venue_override {
-                    t.venue = v;
-                }
+            for (k, t) in buf.trades.drain(..).enumerate() {
                 if !self.in_group(&t, g, conn, frontier) {
                     continue;
                 }

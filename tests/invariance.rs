@@ -100,14 +100,12 @@ fn thousands(n: usize) -> String {
     out
 }
 
-/// A different multi-chunk capture: the sample shifted by whole minutes 25 times, with new
-/// trade ids, so chunks hold distinct trades of the same symbols; -j 1 and -j 2 agree, and
-/// so do plain, gzip and zstd.
-#[test]
-fn multi_chunk_capture_of_distinct_trades_same_on_any_thread_count() {
+/// The sample's lines `copies` times over, copy `k` shifted by `k` minutes and its trade
+/// ids by `k` million, so every copy holds distinct trades of the same symbols.
+fn shifted_sample(copies: i64) -> Vec<Vec<u8>> {
     let sample = read("testdata/sample.jsonl");
-    let mut big = Vec::new();
-    for k in 0..25i64 {
+    let mut out = Vec::new();
+    for k in 0..copies {
         for line in lines_of(&sample) {
             let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
             let d = v.get_mut("data").unwrap();
@@ -116,9 +114,21 @@ fn multi_chunk_capture_of_distinct_trades_same_on_any_thread_count() {
             d["T"] = shift(&d["T"], k * 60_000);
             d["E"] = shift(&d["E"], k * 60_000);
             d["t"] = shift(&d["t"], k * 1_000_000);
-            big.extend_from_slice(serde_json::to_string(&v).unwrap().as_bytes());
-            big.push(b'\n');
+            out.push(serde_json::to_string(&v).unwrap().into_bytes());
         }
+    }
+    out
+}
+
+/// A different multi-chunk capture: the sample shifted by whole minutes 25 times, with new
+/// trade ids, so chunks hold distinct trades of the same symbols; -j 1 and -j 2 agree, and
+/// so do plain, gzip and zstd.
+#[test]
+fn multi_chunk_capture_of_distinct_trades_same_on_any_thread_count() {
+    let mut big = Vec::new();
+    for line in shifted_sample(25) {
+        big.extend_from_slice(&line);
+        big.push(b'\n');
     }
     assert!(big.len() > 3 << 20, "several chunks");
     let tmp = tempfile::tempdir().unwrap();
@@ -519,20 +529,7 @@ fn the_whole_folder_twice_gives_identical_bytes() {
 /// of the capture without the copies, every copy is a duplicate, and `stats` agrees too.
 #[test]
 fn replayed_copies_across_chunks_leave_the_bars_of_the_capture_without_them() {
-    let sample = read("testdata/sample.jsonl");
-    let mut clean: Vec<Vec<u8>> = Vec::new();
-    for k in 0..12i64 {
-        for line in lines_of(&sample) {
-            let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
-            let d = v.get_mut("data").unwrap();
-            let shift =
-                |x: &serde_json::Value, by: i64| serde_json::json!(x.as_i64().unwrap() + by);
-            d["T"] = shift(&d["T"], k * 60_000);
-            d["E"] = shift(&d["E"], k * 60_000);
-            d["t"] = shift(&d["t"], k * 1_000_000);
-            clean.push(serde_json::to_string(&v).unwrap().into_bytes());
-        }
-    }
+    let clean = shifted_sample(12);
     // Copies, each to be inserted before line `at` of the clean capture.
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
