@@ -353,6 +353,15 @@ impl LineReader {
     }
 }
 
+/// Whether a trade read again belongs to chunk group `g` (as the worker assigned it).
+fn in_group<B>(t: &Trade, g: &Group<B>, conn: &Conn, frontier: i64, s: &Settings) -> bool {
+    t.venue == g.venue
+        && t.stream == g.stream
+        && t.symbol.as_ref() == g.symbol.as_ref()
+        && bucket_start(t.time, s.interval) == g.bucket
+        && admit(t, conn, frontier, s).is_ok()
+}
+
 /// Iterate `(offset, line)` over a chunk (lines without their `\n`).
 fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     // One searcher over the whole chunk: no set-up cost per line.
@@ -1082,6 +1091,9 @@ pub struct Engine<'s, O: Observer = NoObserver> {
     sink: &'s mut (dyn RowSink + Send),
     read_bytes: Arc<AtomicU64>,
     mapped_done: u64,
+    /// An input is read through a reader thread (opened as a stream); the workers have
+    /// been told to give way to such threads once it is true (see `run`).
+    streaming: bool,
     observer: O,
     worker: O::Worker,
 }
@@ -1138,6 +1150,7 @@ impl<'s, O: Observer> Engine<'s, O> {
             sink,
             read_bytes,
             mapped_done: 0,
+            streaming: false,
             worker: observer.worker(),
             observer,
         }
@@ -1156,8 +1169,14 @@ impl<'s, O: Observer> Engine<'s, O> {
         // merged. The next batch is chosen (and given its frontier) before the previous
         // one is merged, the same way whatever the thread count.
         let mut pending: Option<Batch<O::Worker>> = None;
+        let mut yielded = false;
         loop {
             let next = self.next_batch();
+            if self.streaming && !yielded {
+                // The reader thread sets the pace (see `capture::yield_to_readers`).
+                pool.broadcast(|_| capture::yield_to_readers());
+                yielded = true;
+            }
             if next.is_none() && pending.is_none() {
                 break;
             }
@@ -1322,6 +1341,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                 Ok((comp, Opened::Stream(r))) => {
                     st.compression = comp;
                     st.source = Source::Stream(capture::stream_chunks(r));
+                    self.streaming = true;
                 }
                 Err(e) => {
                     st.error = Some(format!("cannot open: {}", capture::io_message(&e)));
@@ -1602,27 +1622,25 @@ impl<'s, O: Observer> Engine<'s, O> {
                 return false;
             };
             // The first trade of the group with this id in the line is the one taken.
-            let mut found = false;
-            for (k, t) in buf.trades.iter().enumerate() {
-                if t.id != id || !self.in_group(t, g, conn, frontier) {
-                    continue;
-                }
-                let key = order_key(t, i as u32, chunk.offset + off as u64, k as u32);
-                let b = &g.bar;
-                let decides = (t.price == b.high && ob.bar.high < b.high)
-                    || (t.price == b.low && ob.bar.low > b.low)
-                    || (key == b.open_key && ob.bar.open_key >= key)
-                    || (key == b.close_key && ob.bar.close_key <= key);
-                if decides
-                    || !ob.obs.covers(t)
-                    || bar.remove_copies(t.price, t.size, t.side, 1).is_err()
-                {
-                    return false;
-                }
-                found = true;
-                break;
-            }
-            if !found {
+            let s = &self.settings;
+            let Some((k, t)) = buf
+                .trades
+                .iter()
+                .enumerate()
+                .find(|(_, t)| t.id == id && in_group(t, g, conn, frontier, s))
+            else {
+                return false;
+            };
+            let key = order_key(t, i as u32, chunk.offset + off as u64, k as u32);
+            let b = &g.bar;
+            let decides = (t.price == b.high && ob.bar.high < b.high)
+                || (t.price == b.low && ob.bar.low > b.low)
+                || (key == b.open_key && ob.bar.open_key >= key)
+                || (key == b.close_key && ob.bar.close_key <= key);
+            if decides
+                || !ob.obs.covers(t)
+                || bar.remove_copies(t.price, t.size, t.side, 1).is_err()
+            {
                 return false;
             }
             spare = buf.recycle();
@@ -1645,15 +1663,6 @@ impl<'s, O: Observer> Engine<'s, O> {
         true
     }
 
-    /// Whether a trade read again belongs to chunk group `g` (as the worker assigned it).
-    fn in_group<B>(&self, t: &Trade, g: &Group<B>, conn: &Conn, frontier: i64) -> bool {
-        t.venue == g.venue
-            && t.stream == g.stream
-            && t.symbol.as_ref() == g.symbol.as_ref()
-            && bucket_start(t.time, self.settings.interval) == g.bucket
-            && admit(t, conn, frontier, &self.settings).is_ok()
-    }
-
     /// A chunk bucket shares ids with the merged bucket, and [`Self::drop_copies`] could not
     /// settle it: take its lines again one by one against the merged ids.
     fn reread_group(
@@ -1673,25 +1682,26 @@ impl<'s, O: Observer> Engine<'s, O> {
         let mut added = 0u64;
         let mut dups = 0u64;
         let mut overflowed = 0u64;
+        let s = &self.settings;
+        let series = &mut self.series[si];
+        let ob = series
+            .open
+            .get_mut(&g.bucket)
+            .expect("conflict implies an open bucket");
         // One allocation for all the lines (a buffer per line cost a malloc and a free per
         // line: 850,000 of them on the 1 GB benchmark capture).
         let mut spare: MessageBuf<'static> = MessageBuf::default();
         for &off in &g.lines {
             let off = off as usize;
             let mut buf = std::mem::take(&mut spare).recycle();
-            let over = self.settings.venue_override;
-            let Some(conn) = reader.trades(bytes, off, out, over, &mut buf) else {
+            let Some(conn) = reader.trades(bytes, off, out, s.venue_override, &mut buf) else {
                 spare = buf.recycle();
                 continue;
             };
             for (k, t) in buf.trades.drain(..).enumerate() {
-                if !self.in_group(&t, g, conn, frontier) {
+                if !in_group(&t, g, conn, frontier, s) {
                     continue;
                 }
-                let ob = self.series[si]
-                    .open
-                    .get_mut(&g.bucket)
-                    .expect("conflict implies an open bucket");
                 if !ob.ids.insert(&t.id) {
                     dups += 1;
                     continue;
@@ -1719,7 +1729,6 @@ impl<'s, O: Observer> Engine<'s, O> {
         let counts = &mut self.inputs[i].counts;
         counts.trades += added;
         counts.duplicates += dups;
-        let series = &mut self.series[si];
         series.duplicates += dups;
         counts
             .skipped

@@ -363,23 +363,8 @@ fn release_pages(map: &Mmap, from: usize, to: usize) {
     }
 }
 
-/// Whether `input` is read as a stream, on a reader thread of its own (standard input, or a
-/// gzip or zstd file), rather than mapped. Only the first bytes are read; an input that
-/// cannot be opened is not (it is reported when it is read).
-pub fn is_streamed(input: &Input) -> bool {
-    match input {
-        Input::Stdin => true,
-        Input::File(path) => {
-            let mut head = [0u8; 4];
-            File::open(path)
-                .and_then(|mut f| read_full(&mut f, &mut head))
-                .is_ok_and(|n| Compression::sniff(&head[..n]) != Compression::None)
-        }
-    }
-}
-
-/// Lower the calling thread's priority (nice +5), for worker threads when an input is
-/// decompressed on a reader thread. Decompression cannot be split (a zstd frame is one
+/// Lower the calling thread's priority (nice +5), for worker threads once an input is
+/// read on a reader thread (`Engine::run` broadcasts it when it opens a stream). Decompression cannot be split (a zstd frame is one
 /// chain), so the reader is the pacing thread; at equal priority the scheduler gives the
 /// reader and two workers two thirds of a core each, and the reader, not the cores, set
 /// the time: a 1 GB zstd capture took 1.71 s, 1.50 s with the workers at nice 5 (nice 2:

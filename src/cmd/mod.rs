@@ -37,19 +37,11 @@ pub(crate) struct Pass {
 
 impl Pass {
     pub fn new(a: PassArgs) -> Result<Pass> {
-        let (inputs, input_errors) = capture::expand_inputs(a.inputs);
-        // A compressed input (or standard input) is read on a thread of its own, which
-        // sets the pace: the workers give way to it (see `capture::yield_to_readers`).
-        let yield_to_reader = inputs.iter().any(capture::is_streamed);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(a.threads.unwrap_or(0) as usize)
-            .start_handler(move |_| {
-                if yield_to_reader {
-                    capture::yield_to_readers();
-                }
-            })
             .build()
             .context("cannot start worker threads")?;
+        let (inputs, input_errors) = capture::expand_inputs(a.inputs);
         let mut failed = false;
         for e in &input_errors {
             crate::say!("tapebar: error: `{}`: {}", e.input, e.error);
