@@ -69,6 +69,20 @@ impl Sig {
         unpack(self.size)
     }
 
+    /// The scales of the price and the size: of one pair, equal values have equal bits.
+    #[inline(always)]
+    fn scales(&self) -> u16 {
+        ((self.price >> MANT_BITS) << 8 | self.size >> MANT_BITS) as u16
+    }
+
+    /// One of 64 bits, from the price and size bits: equal for signatures equal with
+    /// the same scales.
+    #[inline(always)]
+    fn bit(&self) -> u64 {
+        let h = (self.price ^ self.size.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        1 << (h >> 58)
+    }
+
     /// The plain form, whose order and equality are by value too.
     fn wide(&self) -> WideSig {
         (self.time, self.price(), self.size())
@@ -128,6 +142,11 @@ pub struct SigSet {
     /// Distinct trade times in `tidy`, and how many signatures share the last one.
     times: u64,
     run: usize,
+    /// A filter of that run, to spare most searches of it: the scales its signatures share
+    /// ([`MIXED`] when they differ) and their [`Sig::bit`]s. A signature of those scales
+    /// whose bit is not set is not in the run.
+    run_scales: u16,
+    run_bits: u64,
     /// Signatures not yet checked against `tidy` (in any order, copies allowed).
     late: Vec<Sig>,
     wide: Vec<WideSig>,
@@ -135,6 +154,9 @@ pub struct SigSet {
 
 /// The longest run of equal trade times searched for a copy as trades come.
 const RUN_SCAN: usize = 32;
+
+/// `run_scales` of a run whose signatures have different scales (scales are at most 38).
+const MIXED: u16 = u16::MAX;
 
 impl SigSet {
     /// The tidy signatures of trade time `t`: all in one piece, since each piece ends
@@ -145,6 +167,19 @@ impl SigSet {
         let lo = piece.partition_point(|s| s.time < t);
         let n = piece[lo..].iter().take_while(|s| s.time == t).count();
         &piece[lo..lo + n]
+    }
+
+    /// The filter of the last run, made again from its signatures.
+    fn refilter(&mut self) {
+        let run = &self.tidy[self.tidy.len() - self.run..];
+        self.run_scales = run.first().map_or(MIXED, Sig::scales);
+        self.run_bits = 0;
+        for s in run {
+            if s.scales() != self.run_scales {
+                self.run_scales = MIXED;
+            }
+            self.run_bits |= s.bit();
+        }
     }
 
     /// Distinct signatures and distinct trade times.
@@ -210,15 +245,24 @@ impl BucketObs for SigSet {
                 self.tidy.reserve(8);
                 self.times = 1;
                 self.run = 1;
+                (self.run_scales, self.run_bits) = (s.scales(), s.bit());
             }
             Some(last) if s.time > last.time => {
                 self.times += 1;
                 self.run = 1;
+                (self.run_scales, self.run_bits) = (s.scales(), s.bit());
             }
             Some(last) if s.time == last.time && self.run < RUN_SCAN => {
-                if self.tidy[self.tidy.len() - self.run..].contains(&s) {
+                let (scales, bit) = (s.scales(), s.bit());
+                if scales != self.run_scales {
+                    self.run_scales = MIXED;
+                }
+                if (self.run_scales == MIXED || self.run_bits & bit != 0)
+                    && self.tidy[self.tidy.len() - self.run..].contains(&s)
+                {
                     return;
                 }
+                self.run_bits |= bit;
                 self.run += 1;
             }
             Some(_) => {
@@ -237,6 +281,7 @@ impl BucketObs for SigSet {
         }
         if self.tidy.is_empty() {
             (self.tidy, self.times, self.run) = (other.tidy, other.times, other.run);
+            (self.run_scales, self.run_bits) = (other.run_scales, other.run_bits);
             return;
         }
         let (end, start) = (self.tidy[self.tidy.len() - 1].time, other.tidy[0].time);
@@ -246,6 +291,7 @@ impl BucketObs for SigSet {
                 .push(std::mem::replace(&mut self.tidy, other.tidy));
             self.times += other.times;
             self.run = other.run;
+            (self.run_scales, self.run_bits) = (other.run_scales, other.run_bits);
             return;
         }
         // The other list starts with `head` signatures of the last time here.
@@ -265,6 +311,7 @@ impl BucketObs for SigSet {
             } else {
                 other.run
             };
+            self.refilter();
             return;
         }
         self.late.extend_from_slice(&other.tidy);
@@ -1139,22 +1186,42 @@ mod tests {
                 .map(|(t, p, q)| (*t, d(p.clone()), d(q.clone())))
                 .collect();
             let times: std::collections::BTreeSet<i64> = trades.iter().map(|t| t.0).collect();
-            let mut parts: Vec<SigSet> = Vec::new();
-            for (t, p, q) in &trades {
-                if parts.is_empty() || next(12) == 0 {
-                    parts.push(SigSet::default());
-                }
-                parts.last_mut().unwrap().add(&trade(*t, p, q));
-            }
+            // Parts merged as they end; now and then trades go straight to the merged set
+            // (whose filter of its last run must then hold after a merge).
             let mut all = SigSet::default();
-            for p in parts {
-                all.merge(p);
+            let mut part: Option<SigSet> = None;
+            for (t, p, q) in &trades {
+                match next(12) {
+                    0 => all.merge(part.replace(SigSet::default()).unwrap_or_default()),
+                    1 => all.merge(part.take().unwrap_or_default()),
+                    _ => {}
+                }
+                match &mut part {
+                    Some(set) => set.add(&trade(*t, p, q)),
+                    None => all.add(&trade(*t, p, q)),
+                }
             }
+            all.merge(part.unwrap_or_default());
             assert_eq!(
                 all.distinct(),
                 (want.len() as u64, times.len() as u64),
                 "case {case}"
             );
+        }
+    }
+
+    #[test]
+    fn a_run_joined_by_a_merge_still_finds_its_copies() {
+        // The filter of the last run covers the signatures a merge added to it.
+        for copy in [("1.0", "2"), ("1.0", "1"), ("2.0", "3")] {
+            let mut a = SigSet::default();
+            a.add(&trade(5, "1.0", "1"));
+            let mut b = SigSet::default();
+            b.add(&trade(5, "1.0", "2"));
+            b.add(&trade(5, "2.0", "3"));
+            a.merge(b);
+            a.add(&trade(5, copy.0, copy.1));
+            assert_eq!(a.distinct(), (3, 1), "{copy:?}");
         }
     }
 
