@@ -59,7 +59,7 @@ pub trait WorkerObs: Send + Sync {
     }
 
     /// Trade `t` of chunk group `group` was added to the group's bar: `b` is what is kept
-    /// beside that bar.
+    /// beside that bar. Called right after [`WorkerObs::admitted`] for the same trade.
     #[inline(always)]
     fn taken(&self, _c: &mut Self::Chunk, _group: u32, b: &mut Self::Bucket, t: &Trade) {
         b.add(t);

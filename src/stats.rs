@@ -386,6 +386,8 @@ pub struct StatsChunk {
     index: FxMap<Box<str>, Vec<u32>>,
     /// The entry in `series` of each chunk group.
     group_series: Vec<u32>,
+    /// The entry of the trade last admitted: the one `taken` is called for next.
+    current: u32,
     /// (series entry, trade time) of the trades not out of order in the chunk, in order.
     log: Vec<(u32, i64)>,
     /// (series entry, receive − trade time) of admitted trades whose message has a receive
@@ -502,6 +504,7 @@ impl WorkerObs for StatsWorker {
             Some(&k) if k != u32::MAX => k,
             _ => c.group_entry(group, t),
         };
+        c.current = k;
         c.arrive(k, t.time);
         if let Some(r) = recv {
             c.latencies.push((k, r - t.time));
@@ -510,7 +513,9 @@ impl WorkerObs for StatsWorker {
 
     #[inline(always)]
     fn taken(&self, c: &mut StatsChunk, group: u32, b: &mut SigSet, t: &Trade) {
-        let e = &mut c.series[c.group_series[group as usize] as usize];
+        // The engine calls `taken` right after `admitted` for the same trade.
+        debug_assert_eq!(c.current, c.group_series[group as usize]);
+        let e = &mut c.series[c.current as usize];
         if b.tidy.capacity() == 0 {
             if e.taken > 0 {
                 e.hint = e.taken;
