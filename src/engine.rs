@@ -1050,7 +1050,37 @@ enum Source {
         released: usize,
     },
     Stream(capture::ChunkStream),
+    /// The stream is with a batch that receives its chunks while decoding them
+    /// ([`Pull`]); it comes back when the batch is decoded.
+    Lent,
     Done,
+}
+
+/// The rest of a stream's batch, received while its first chunks are decoded: the
+/// decompressor sets the pace of a compressed input, and waiting for a whole batch before
+/// decoding any of it left a core idle. The batch is cut by the same rule (`take_batch`)
+/// and the stream's end is known before buckets are closed, as if it had been received
+/// first: the same batches, frontiers and output.
+struct Pull {
+    rx: capture::ChunkStream,
+    /// Chunks and bytes of the batch so far, and the most it may take.
+    chunks: usize,
+    bytes: usize,
+    max_chunks: usize,
+    read_upto: u64,
+    /// None: more may come; `Some(Ok)`: the input ended; `Some(Err)`: a read error ended it.
+    end: Option<std::io::Result<()>>,
+}
+
+impl Pull {
+    fn full(&self) -> bool {
+        batch_full(self.chunks, self.bytes, self.max_chunks)
+    }
+}
+
+/// Whether a batch of `n` chunks and `bytes` bytes is complete (see `take_batch`).
+fn batch_full(n: usize, bytes: usize, max_chunks: usize) -> bool {
+    n >= max_chunks || bytes >= BATCH_BYTES
 }
 
 /// The result of a run.
@@ -1171,7 +1201,10 @@ impl<'s, O: Observer> Engine<'s, O> {
         let mut pending: Option<Batch<O::Worker>> = None;
         let mut yielded = false;
         loop {
-            let next = self.next_batch();
+            let (next, pull) = match self.next_batch() {
+                Some((b, p)) => (Some(b), p),
+                None => (None, None),
+            };
             if self.streaming && !yielded {
                 // The reader thread sets the pace (see `capture::yield_to_readers`).
                 pool.broadcast(|_| capture::yield_to_readers());
@@ -1183,6 +1216,22 @@ impl<'s, O: Observer> Engine<'s, O> {
             // Buckets may close only below the frontier of the batch being decoded, whose
             // workers admit trades down to it.
             let cap = next.as_ref().map_or(i64::MAX, |b| b.frontier);
+            let next = match (next, pull) {
+                (Some(batch), Some(pull)) => {
+                    // As the join below, with the stream's end known before closing.
+                    let (i, had_pending) = (batch.input, pending.is_some());
+                    let (decoded, pull, merged) =
+                        self.pull_batch(pool, batch, pull, pending.take(), &worker, progress);
+                    self.give_back(i, pull);
+                    merged?;
+                    if had_pending {
+                        self.close_buckets(false, cap);
+                    }
+                    pending = Some(decoded);
+                    continue;
+                }
+                (next, _) => next,
+            };
             let (decoded, merged) = pool.install(|| {
                 rayon::join(
                     || next.map(|b| b.decode(&settings, &worker)),
@@ -1220,22 +1269,112 @@ impl<'s, O: Observer> Engine<'s, O> {
         })
     }
 
-    /// The next batch of chunks to decode, from the input with the earliest clock.
-    fn next_batch(&mut self) -> Option<Batch<O::Worker>> {
+    /// The next batch of chunks to decode, from the input with the earliest clock; for a
+    /// stream, with the [`Pull`] that receives the rest of it.
+    fn next_batch(&mut self) -> Option<(Batch<O::Worker>, Option<Pull>)> {
         while let Some(i) = self.next_input() {
-            let chunks = self.take_batch(i);
+            let (chunks, pull) = self.take_batch(i);
             if chunks.is_empty() {
                 continue;
             }
-            return Some(Batch {
+            let batch = Batch {
                 input: i,
                 chunks,
                 outs: Vec::new(),
                 frontier: self.frontier,
                 assumed: self.inputs[i].conn.clone(),
-            });
+            };
+            return Some((batch, pull));
         }
         None
+    }
+
+    /// Receive the rest of stream batch `b` through `pull` and decode each chunk as it
+    /// comes, while `pending` is merged: the receiving waits on the decompressor on this
+    /// thread, the pool decodes and merges.
+    fn pull_batch(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        mut b: Batch<O::Worker>,
+        mut pull: Pull,
+        pending: Option<Batch<O::Worker>>,
+        worker: &O::Worker,
+        progress: Progress,
+    ) -> (Batch<O::Worker>, Pull, Result<(), Fatal>) {
+        let settings = &self.settings.clone();
+        let done = std::sync::Mutex::new(Vec::with_capacity(pull.max_chunks));
+        let mut merged = Ok(());
+        let job = Job {
+            input: b.input as u32,
+            offset: 0,
+            frontier: b.frontier,
+            assumed: b.assumed.clone(),
+        };
+        let first = std::mem::take(&mut b.chunks);
+        pool.in_place_scope(|s| {
+            let merged = &mut merged;
+            if let Some(p) = pending {
+                s.spawn(move |_| *merged = self.finish_batch(p, progress));
+            }
+            let (done, job) = (&done, &job);
+            let decode = |k: usize, c: Chunk| {
+                s.spawn(move |_| {
+                    let job = Job {
+                        offset: c.offset,
+                        ..job.clone()
+                    };
+                    let out = decode_chunk(c.bytes.as_slice(), &job, settings, worker);
+                    done.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((k, c, out));
+                });
+            };
+            let mut k = 0;
+            for c in first {
+                decode(k, c);
+                k += 1;
+            }
+            while !pull.full() {
+                match pull.rx.recv() {
+                    Some(Ok(c)) => {
+                        pull.read_upto = c.next_offset();
+                        pull.chunks += 1;
+                        pull.bytes += c.bytes.as_slice().len();
+                        decode(k, c);
+                        k += 1;
+                    }
+                    Some(Err(e)) => {
+                        pull.end = Some(Err(e));
+                        break;
+                    }
+                    None => {
+                        pull.end = Some(Ok(()));
+                        break;
+                    }
+                }
+            }
+        });
+        let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+        done.sort_unstable_by_key(|d| d.0);
+        for (_, c, out) in done {
+            b.chunks.push(c);
+            b.outs.push(out);
+        }
+        (b, pull, merged)
+    }
+
+    /// The stream of input `i` back from its batch, or its end.
+    fn give_back(&mut self, i: usize, pull: Pull) {
+        let st = &mut self.inputs[i];
+        st.read_upto = pull.read_upto;
+        st.source = match pull.end {
+            None => Source::Stream(pull.rx),
+            Some(Ok(())) => Source::Done,
+            Some(Err(e)) => {
+                st.error = Some(read_error(st.read_upto, &e));
+                Source::Done
+            }
+        };
     }
 
     /// Merge a decoded batch, release its input bytes, close what can be closed.
@@ -1302,7 +1441,7 @@ impl<'s, O: Observer> Engine<'s, O> {
             .map(|(i, _)| i)
     }
 
-    fn take_batch(&mut self, i: usize) -> Vec<Chunk> {
+    fn take_batch(&mut self, i: usize) -> (Vec<Chunk>, Option<Pull>) {
         let st = &mut self.inputs[i];
         if matches!(st.source, Source::Pending) {
             match capture::open(&st.input, self.read_bytes.clone()) {
@@ -1323,7 +1462,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                             }
                             let Some(map) = spilled.map else {
                                 st.source = Source::Done;
-                                return Vec::new();
+                                return (Vec::new(), None);
                             };
                             st.read_mapped(map);
                         }
@@ -1334,7 +1473,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                                 capture::io_message(&e)
                             ));
                             st.source = Source::Done;
-                            return Vec::new();
+                            return (Vec::new(), None);
                         }
                     }
                 }
@@ -1346,7 +1485,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                 Err(e) => {
                     st.error = Some(format!("cannot open: {}", capture::io_message(&e)));
                     st.source = Source::Done;
-                    return Vec::new();
+                    return (Vec::new(), None);
                 }
             }
         }
@@ -1357,7 +1496,7 @@ impl<'s, O: Observer> Engine<'s, O> {
         // Bytes only decide it, so batches are the same for any thread count.
         let mut bytes = 0usize;
         let max_chunks = st.batch_chunks;
-        let full = |n: usize, bytes: usize| n >= max_chunks || bytes >= BATCH_BYTES;
+        let full = |n: usize, bytes: usize| batch_full(n, bytes, max_chunks);
         match &mut st.source {
             Source::Mapped { map, pos, .. } => {
                 let mut end = false;
@@ -1385,28 +1524,37 @@ impl<'s, O: Observer> Engine<'s, O> {
                 }
             }
             Source::Stream(rx) => {
-                while !full(chunks.len(), bytes) {
-                    match rx.recv() {
-                        Some(Ok(c)) => {
-                            st.read_upto = c.next_offset();
-                            bytes += c.bytes.as_slice().len();
-                            chunks.push(c);
-                        }
-                        Some(Err(e)) => {
-                            st.error = Some(read_error(st.read_upto, &e));
-                            st.source = Source::Done;
-                            break;
-                        }
-                        None => {
-                            st.source = Source::Done;
-                            break;
-                        }
+                // The first chunk here (an input at its end gives no batch); the rest as
+                // they come, while the first are decoded (`Pull`).
+                match rx.recv() {
+                    Some(Ok(c)) => {
+                        st.read_upto = c.next_offset();
+                        bytes += c.bytes.as_slice().len();
+                        chunks.push(c);
                     }
+                    Some(Err(e)) => {
+                        st.error = Some(read_error(st.read_upto, &e));
+                        st.source = Source::Done;
+                    }
+                    None => st.source = Source::Done,
                 }
             }
-            Source::Pending | Source::Done => {}
+            Source::Pending | Source::Lent | Source::Done => {}
         }
-        chunks
+        if matches!(st.source, Source::Stream(_)) && !full(chunks.len(), bytes) {
+            if let Source::Stream(rx) = std::mem::replace(&mut st.source, Source::Lent) {
+                let pull = Pull {
+                    rx,
+                    chunks: chunks.len(),
+                    bytes,
+                    max_chunks,
+                    read_upto: st.read_upto,
+                    end: None,
+                };
+                return (chunks, Some(pull));
+            }
+        }
+        (chunks, None)
     }
 
     /// Let the kernel drop the mapped pages before `end` (decoded and merged), so resident

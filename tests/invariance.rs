@@ -146,6 +146,21 @@ fn multi_chunk_capture_of_distinct_trades_same_on_any_thread_count() {
         &one,
         &long_csv(&with_path(&["-j", "2"], &zst)),
     );
+    // Streams hand a batch's chunks over while the first are decoded: the same batches
+    // and bars whatever the thread count, from a file or from stdin.
+    let gz = write_temp(tmp.path(), "shifted.gz", &gzip(&big));
+    for j in ["1", "2"] {
+        assert_same(
+            &format!("shifted sample: plain vs gzip, -j {j}"),
+            &one,
+            &long_csv(&with_path(&["-j", j], &gz)),
+        );
+        assert_same(
+            &format!("shifted sample: plain vs stdin, -j {j}"),
+            &one,
+            &long_csv_stdin(&["-j", j], big.clone()),
+        );
+    }
     // The first copy's bars are the sample's bars.
     let want = read_golden("sample");
     for row in want.lines().skip(1) {
