@@ -1220,8 +1220,14 @@ impl<'s, O: Observer> Engine<'s, O> {
                 (Some(batch), Some(pull)) => {
                     // As the join below, with the stream's end known before closing.
                     let (i, had_pending) = (batch.input, pending.is_some());
-                    let (decoded, pull, merged) =
-                        self.pull_batch(pool, batch, pull, pending.take(), &worker, progress);
+                    let (decoded, pull, merged) = self.pull_batch(
+                        pool,
+                        batch,
+                        pull,
+                        pending.take(),
+                        (&settings, &worker),
+                        progress,
+                    );
                     self.give_back(i, pull);
                     merged?;
                     if had_pending {
@@ -1298,10 +1304,9 @@ impl<'s, O: Observer> Engine<'s, O> {
         mut b: Batch<O::Worker>,
         mut pull: Pull,
         pending: Option<Batch<O::Worker>>,
-        worker: &O::Worker,
+        (settings, worker): (&Settings, &O::Worker),
         progress: Progress,
     ) -> (Batch<O::Worker>, Pull, Result<(), Fatal>) {
-        let settings = &self.settings.clone();
         let done = std::sync::Mutex::new(Vec::with_capacity(pull.max_chunks));
         let mut merged = Ok(());
         let job = Job {
