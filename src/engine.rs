@@ -280,22 +280,33 @@ struct Batch<W: WorkerObs> {
 
 impl<W: WorkerObs> Batch<W> {
     fn decode(mut self, settings: &Settings, worker: &W) -> Batch<W> {
-        let (input, frontier, assumed) = (self.input, self.frontier, &self.assumed);
+        let job = self.job();
         self.outs = self
             .chunks
             .par_iter()
-            .map(|c| {
-                let job = Job {
-                    input: input as u32,
-                    offset: c.offset,
-                    frontier,
-                    assumed: assumed.clone(),
-                };
-                decode_chunk(c.bytes.as_slice(), &job, settings, worker)
-            })
+            .map(|c| decode_at(c, &job, settings, worker))
             .collect();
         self
     }
+
+    /// What the batch's workers are told (the offset is each chunk's).
+    fn job(&self) -> Job {
+        Job {
+            input: self.input as u32,
+            offset: 0,
+            frontier: self.frontier,
+            assumed: self.assumed.clone(),
+        }
+    }
+}
+
+/// Chunk `c` of the batch of `job`, decoded.
+fn decode_at<W: WorkerObs>(c: &Chunk, job: &Job, settings: &Settings, worker: &W) -> ChunkOut<W> {
+    let job = Job {
+        offset: c.offset,
+        ..job.clone()
+    };
+    decode_chunk(c.bytes.as_slice(), &job, settings, worker)
 }
 
 /// Everything a worker needs besides the bytes.
@@ -1030,6 +1041,19 @@ struct InputState {
 }
 
 impl InputState {
+    /// The stream back from the batch that received through `pull`, or its end.
+    fn take_back(&mut self, pull: Pull) {
+        self.read_upto = pull.read_upto;
+        self.source = match pull.end {
+            None => Source::Stream(pull.rx),
+            Some(Ok(())) => Source::Done,
+            Some(Err(e)) => {
+                self.error = Some(read_error(self.read_upto, &e));
+                Source::Done
+            }
+        };
+    }
+
     /// Read the input from `map` (its file, or the temporary file a compressed input was
     /// decompressed into), from the start, watching it for truncation.
     fn read_mapped(&mut self, map: Arc<capture::Mapped>) {
@@ -1073,8 +1097,42 @@ struct Pull {
 }
 
 impl Pull {
+    fn new(rx: capture::ChunkStream, max_chunks: usize, read_upto: u64) -> Pull {
+        Pull {
+            rx,
+            chunks: 0,
+            bytes: 0,
+            max_chunks,
+            read_upto,
+            end: None,
+        }
+    }
+
     fn full(&self) -> bool {
         batch_full(self.chunks, self.bytes, self.max_chunks)
+    }
+
+    /// The batch's next chunk; None once it is full or the stream has ended.
+    fn next(&mut self) -> Option<Chunk> {
+        if self.end.is_some() || self.full() {
+            return None;
+        }
+        match self.rx.recv() {
+            Some(Ok(c)) => {
+                self.read_upto = c.next_offset();
+                self.chunks += 1;
+                self.bytes += c.bytes.as_slice().len();
+                Some(c)
+            }
+            Some(Err(e)) => {
+                self.end = Some(Err(e));
+                None
+            }
+            None => {
+                self.end = Some(Ok(()));
+                None
+            }
+        }
     }
 }
 
@@ -1228,7 +1286,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                         (&settings, &worker),
                         progress,
                     );
-                    self.give_back(i, pull);
+                    self.inputs[i].take_back(pull);
                     merged?;
                     if had_pending {
                         self.close_buckets(false, cap);
@@ -1309,12 +1367,7 @@ impl<'s, O: Observer> Engine<'s, O> {
     ) -> (Batch<O::Worker>, Pull, Result<(), Fatal>) {
         let done = std::sync::Mutex::new(Vec::with_capacity(pull.max_chunks));
         let mut merged = Ok(());
-        let job = Job {
-            input: b.input as u32,
-            offset: 0,
-            frontier: b.frontier,
-            assumed: b.assumed.clone(),
-        };
+        let job = b.job();
         let first = std::mem::take(&mut b.chunks);
         pool.in_place_scope(|s| {
             let merged = &mut merged;
@@ -1324,11 +1377,7 @@ impl<'s, O: Observer> Engine<'s, O> {
             let (done, job) = (&done, &job);
             let decode = |k: usize, c: Chunk| {
                 s.spawn(move |_| {
-                    let job = Job {
-                        offset: c.offset,
-                        ..job.clone()
-                    };
-                    let out = decode_chunk(c.bytes.as_slice(), &job, settings, worker);
+                    let out = decode_at(&c, job, settings, worker);
                     done.lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .push((k, c, out));
@@ -1339,24 +1388,9 @@ impl<'s, O: Observer> Engine<'s, O> {
                 decode(k, c);
                 k += 1;
             }
-            while !pull.full() {
-                match pull.rx.recv() {
-                    Some(Ok(c)) => {
-                        pull.read_upto = c.next_offset();
-                        pull.chunks += 1;
-                        pull.bytes += c.bytes.as_slice().len();
-                        decode(k, c);
-                        k += 1;
-                    }
-                    Some(Err(e)) => {
-                        pull.end = Some(Err(e));
-                        break;
-                    }
-                    None => {
-                        pull.end = Some(Ok(()));
-                        break;
-                    }
-                }
+            while let Some(c) = pull.next() {
+                decode(k, c);
+                k += 1;
             }
         });
         let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -1366,20 +1400,6 @@ impl<'s, O: Observer> Engine<'s, O> {
             b.outs.push(out);
         }
         (b, pull, merged)
-    }
-
-    /// The stream of input `i` back from its batch, or its end.
-    fn give_back(&mut self, i: usize, pull: Pull) {
-        let st = &mut self.inputs[i];
-        st.read_upto = pull.read_upto;
-        st.source = match pull.end {
-            None => Source::Stream(pull.rx),
-            Some(Ok(())) => Source::Done,
-            Some(Err(e)) => {
-                st.error = Some(read_error(st.read_upto, &e));
-                Source::Done
-            }
-        };
     }
 
     /// Merge a decoded batch, release its input bytes, close what can be closed.
@@ -1528,36 +1548,20 @@ impl<'s, O: Observer> Engine<'s, O> {
                     st.source = Source::Done;
                 }
             }
-            Source::Stream(rx) => {
+            Source::Stream(_) => {
                 // The first chunk here (an input at its end gives no batch); the rest as
                 // they come, while the first are decoded (`Pull`).
-                match rx.recv() {
-                    Some(Ok(c)) => {
-                        st.read_upto = c.next_offset();
-                        bytes += c.bytes.as_slice().len();
-                        chunks.push(c);
+                if let Source::Stream(rx) = std::mem::replace(&mut st.source, Source::Lent) {
+                    let mut pull = Pull::new(rx, max_chunks, st.read_upto);
+                    chunks.extend(pull.next());
+                    if chunks.is_empty() || pull.full() {
+                        st.take_back(pull);
+                    } else {
+                        return (chunks, Some(pull));
                     }
-                    Some(Err(e)) => {
-                        st.error = Some(read_error(st.read_upto, &e));
-                        st.source = Source::Done;
-                    }
-                    None => st.source = Source::Done,
                 }
             }
             Source::Pending | Source::Lent | Source::Done => {}
-        }
-        if matches!(st.source, Source::Stream(_)) && !full(chunks.len(), bytes) {
-            if let Source::Stream(rx) = std::mem::replace(&mut st.source, Source::Lent) {
-                let pull = Pull {
-                    rx,
-                    chunks: chunks.len(),
-                    bytes,
-                    max_chunks,
-                    read_upto: st.read_upto,
-                    end: None,
-                };
-                return (chunks, Some(pull));
-            }
         }
         (chunks, None)
     }

@@ -142,11 +142,8 @@ pub struct SigSet {
     /// Distinct trade times in `tidy`, and how many signatures share the last one.
     times: u64,
     run: usize,
-    /// A filter of that run, to spare most searches of it: the scales its signatures share
-    /// ([`MIXED`] when they differ) and their [`Sig::bit`]s. A signature of those scales
-    /// whose bit is not set is not in the run.
-    run_scales: u16,
-    run_bits: u64,
+    /// A filter of that run, to spare most searches of it.
+    filter: RunFilter,
     /// Signatures not yet checked against `tidy` (in any order, copies allowed).
     late: Vec<Sig>,
     wide: Vec<WideSig>,
@@ -155,8 +152,38 @@ pub struct SigSet {
 /// The longest run of equal trade times searched for a copy as trades come.
 const RUN_SCAN: usize = 32;
 
-/// `run_scales` of a run whose signatures have different scales (scales are at most 38).
+/// The signatures of a run of one trade time, in brief: the scales they share ([`MIXED`]
+/// when they differ) and their [`Sig::bit`]s. A signature of those scales whose bit is not
+/// set is not among them.
+#[derive(Clone, Copy, Debug, Default)]
+struct RunFilter {
+    scales: u16,
+    bits: u64,
+}
+
+/// `RunFilter::scales` of signatures of different scales (scales are at most 38).
 const MIXED: u16 = u16::MAX;
+
+impl RunFilter {
+    fn of(s: &Sig) -> RunFilter {
+        RunFilter {
+            scales: s.scales(),
+            bits: s.bit(),
+        }
+    }
+
+    /// Add `s`; false when it is surely not among the signatures added before.
+    #[inline(always)]
+    fn add(&mut self, s: &Sig) -> bool {
+        if s.scales() != self.scales {
+            self.scales = MIXED;
+        }
+        let bit = s.bit();
+        let maybe = self.scales == MIXED || self.bits & bit != 0;
+        self.bits |= bit;
+        maybe
+    }
+}
 
 impl SigSet {
     /// The tidy signatures of trade time `t`: all in one piece, since each piece ends
@@ -172,13 +199,11 @@ impl SigSet {
     /// The filter of the last run, made again from its signatures.
     fn refilter(&mut self) {
         let run = &self.tidy[self.tidy.len() - self.run..];
-        self.run_scales = run.first().map_or(MIXED, Sig::scales);
-        self.run_bits = 0;
-        for s in run {
-            if s.scales() != self.run_scales {
-                self.run_scales = MIXED;
+        if let Some((first, rest)) = run.split_first() {
+            self.filter = RunFilter::of(first);
+            for s in rest {
+                self.filter.add(s);
             }
-            self.run_bits |= s.bit();
         }
     }
 
@@ -245,24 +270,17 @@ impl BucketObs for SigSet {
                 self.tidy.reserve(8);
                 self.times = 1;
                 self.run = 1;
-                (self.run_scales, self.run_bits) = (s.scales(), s.bit());
+                self.filter = RunFilter::of(&s);
             }
             Some(last) if s.time > last.time => {
                 self.times += 1;
                 self.run = 1;
-                (self.run_scales, self.run_bits) = (s.scales(), s.bit());
+                self.filter = RunFilter::of(&s);
             }
             Some(last) if s.time == last.time && self.run < RUN_SCAN => {
-                let (scales, bit) = (s.scales(), s.bit());
-                if scales != self.run_scales {
-                    self.run_scales = MIXED;
-                }
-                if (self.run_scales == MIXED || self.run_bits & bit != 0)
-                    && self.tidy[self.tidy.len() - self.run..].contains(&s)
-                {
+                if self.filter.add(&s) && self.tidy[self.tidy.len() - self.run..].contains(&s) {
                     return;
                 }
-                self.run_bits |= bit;
                 self.run += 1;
             }
             Some(_) => {
@@ -281,7 +299,7 @@ impl BucketObs for SigSet {
         }
         if self.tidy.is_empty() {
             (self.tidy, self.times, self.run) = (other.tidy, other.times, other.run);
-            (self.run_scales, self.run_bits) = (other.run_scales, other.run_bits);
+            self.filter = other.filter;
             return;
         }
         let (end, start) = (self.tidy[self.tidy.len() - 1].time, other.tidy[0].time);
@@ -291,7 +309,7 @@ impl BucketObs for SigSet {
                 .push(std::mem::replace(&mut self.tidy, other.tidy));
             self.times += other.times;
             self.run = other.run;
-            (self.run_scales, self.run_bits) = (other.run_scales, other.run_bits);
+            self.filter = other.filter;
             return;
         }
         // The other list starts with `head` signatures of the last time here.

@@ -364,10 +364,10 @@ fn release_pages(map: &Mmap, from: usize, to: usize) {
 }
 
 /// Lower the calling thread's priority (nice +5), for worker threads once an input is
-/// read on a reader thread (`Engine::run` broadcasts it when it opens a stream). Decompression cannot be split (a zstd frame is one
-/// chain), so the reader is the pacing thread; at equal priority the scheduler gives the
-/// reader and two workers two thirds of a core each, and the reader, not the cores, set
-/// the time: a 1 GB zstd capture took 1.71 s, 1.50 s with the workers at nice 5 (nice 2:
+/// read on a reader thread (`Engine::run` broadcasts it when it opens a stream).
+/// Decompression cannot be split (a zstd frame is one chain), so the reader is the pacing
+/// thread; at equal priority the scheduler gives the reader and two workers two thirds of a
+/// core each, and the reader, not the cores, set the time: a 1 GB zstd capture took 1.71 s, 1.50 s with the workers at nice 5 (nice 2:
 /// 1.71, nice 10: 1.54; 7 alternating runs). Under autogroup scheduling (the Linux default
 /// for sessions) nice weighs threads of the same session only, so other programs lose
 /// nothing by it. Without permission (or off Unix) it does nothing.
@@ -819,7 +819,7 @@ impl Drop for Pooled {
         // each merged batch freed some that the reader then made afresh, first-touch page
         // faults on the pacing thread (13,000 of 66,000 at 1 GB of zstd). Streams read
         // together share a batch's worth, as before: with the larger share, 8 gzip inputs
-        // read together peaked at 205 MiB instead of 145 MiB.
+        // read together peaked at 207 MiB instead of 145 MiB.
         let p = &self.pool;
         let keep = match open_streams() {
             1 => IN_FLIGHT,
