@@ -22,11 +22,13 @@
 #   1. generates DATA_DIR/cap-SIZE-sSEED.jsonl with gen_capture.py, and .zst (zstd -3) and
 #      .gz (gzip -6) copies of it; each is reused when already there (a capture only if its
 #      size is what the generator writes for SIZE), and written under a temporary name first;
-#   2. times, median of --runs after --warmup (../shared/bench/timeit_cmd.py: wall clock,
-#      user+sys CPU and peak RSS from wait4): cat > /dev/null; tapebar aggregate -o DIR
-#      --force -q with --threads 2 and --threads 1; zstd -dc / gzip -dc > /dev/null (and
-#      zstd --no-asyncio -dc where zstd has that option: the decompressor without its
-#      output thread) and tapebar on the .zst / .gz (--threads 2); DuckDB (peers on);
+#   2. times, in rounds (scripts/alternate.py: each round runs every command once, so a slow
+#      stretch of a shared machine falls on all of them alike; median of --runs rounds after
+#      --warmup rounds; wall clock, user+sys CPU and peak RSS from wait4): cat > /dev/null;
+#      tapebar aggregate -o DIR --force -q with --threads 2 and --threads 1; zstd -dc /
+#      gzip -dc > /dev/null (and zstd --no-asyncio -dc where zstd has that option: the
+#      decompressor without its output thread) and tapebar on the .zst / .gz (--threads 2);
+#      DuckDB (peers on: ../shared/bench/peer_duckdb.py);
 #   3. with peers: run_peers.sh FILE DIR (one run of each peer, GNU time; polars and pandas
 #      figures in the table are that one run) and compares tapebar's candles with DuckDB's
 #      (compare.py: exact decimal values);
@@ -142,22 +144,30 @@ printf 'size\tmb\tkey\twhat\truns\twall_med\twall_min\twall_max\tcpu_med\trss_me
 : >"$log"
 : >"$checks"
 
-# measure SIZE MB KEY WHAT CMD...: time CMD with timeit_cmd.py, append a row to results.tsv.
-measure() {
-    local size=$1 mb=$2 key=$3 what=$4 out
-    shift 4
-    echo "-- $size MB: $what" >&2
-    if ! out=$("$py" "$shared/timeit_cmd.py" -n "$runs" --warmup "$warmup" --mb "$mb" \
-        --label "$size MB $what" -- "$@"); then
-        fail "$size MB: \`$*\` exited non-zero"
+# timed: KEY, WHAT and the shell command of each command timed for one size.
+q() { printf '%q' "$1"; }
+# rounds SIZE MB: time the commands in `timed` in rounds, append a row each to results.tsv.
+rounds() {
+    local size=$1 mb=$2 t key rest what cmd args=() tsv=$out_dir/rounds-$1.tsv
+    declare -A whats=()
+    for t in "${timed[@]}"; do
+        key=${t%%|*} rest=${t#*|}
+        what=${rest%%|*} cmd=${rest#*|}
+        whats[$key]=$what
+        args+=("$key=$cmd")
+    done
+    echo "-- $size MB: ${#timed[@]} commands, $runs rounds after $warmup warm-up round(s)" >&2
+    printf '%s MB:\n' "$size" >>"$log"
+    if ! "$py" "$repo/scripts/alternate.py" --runs "$runs" --warmup "$warmup" --mb "$mb" \
+        --tsv "$tsv" "${args[@]}" | tee -a "$log" >&2; then
+        fail "$size MB: a timed command exited non-zero (FAILED in $log)"
     fi
-    printf '%s\n' "$out" | tee -a "$log" >&2
-    printf '%s\n' "$out" | awk -v size="$size" -v mb="$mb" -v key="$key" -v what="$what" -v n="$runs" '
-        $1 == "wall" { wmin = $3; wmed = $5; wmax = $7 }
-        $1 == "cpu" { cmed = $5 }
-        $1 == "peak_mib" { rmed = $5; rmax = $7 }
-        END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", size, mb, key, what, n, wmed, wmin, wmax, cmed, rmed, rmax }
-    ' >>"$results"
+    # alternate.py: name runs wall_med wall_min wall_max cpu_med rss_med rss_max failed
+    while IFS=$'\t' read -r key n wmed wmin wmax cmed rmed rmax bad; do
+        [ "$bad" = 0 ] || continue
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$mb" "$key" \
+            "${whats[$key]}" "$n" "$wmed" "$wmin" "$wmax" "$cmed" "$rmed" "$rmax" >>"$results"
+    done <"$tsv"
 }
 
 # capture SIZE: generate (or reuse) the plain capture and its compressed copies.
@@ -195,23 +205,27 @@ for size in $sizes; do
     mkdir -p "$work"
     say "$size MB: $f ($mb MB; .zst $(($(stat -c %s "$f.zst") / 1000000)) MB, .gz $(($(stat -c %s "$f.gz") / 1000000)) MB)"
 
-    measure "$size" "$mb" cat 'cat > /dev/null' sh -c 'cat "$1" > /dev/null' sh "$f"
-    measure "$size" "$mb" tb2 'tapebar --threads 2' \
-        "$bin" aggregate "$f" -o "$work/bars" --force -q --threads 2
-    measure "$size" "$mb" tb1 'tapebar --threads 1' \
-        "$bin" aggregate "$f" -o "$work/bars" --force -q --threads 1
-    measure "$size" "$mb" zstd 'zstd -dc > /dev/null' sh -c 'zstd -dc "$1" > /dev/null' sh "$f.zst"
+    tb=$(q "$bin") bars=$(q "$work/bars") fq=$(q "$f")
+    timed=(
+        "cat|cat > /dev/null|cat $fq > /dev/null"
+        "tb2|tapebar --threads 2|$tb aggregate $fq -o $bars --force -q --threads 2"
+        "tb1|tapebar --threads 1|$tb aggregate $fq -o $bars --force -q --threads 1"
+        "zstd|zstd -dc > /dev/null|zstd -dc $fq.zst > /dev/null"
+    )
     # zstd 1.5.x writes through a second thread by default; on a busy VM that mode was up
     # to 1.7x slower than the decompressor alone (docs/performance.md), so time both.
     if zstd --help 2>&1 | grep -q asyncio; then
-        measure "$size" "$mb" zstdna 'zstd --no-asyncio -dc > /dev/null' \
-            sh -c 'zstd --no-asyncio -dc "$1" > /dev/null' sh "$f.zst"
+        timed+=("zstdna|zstd --no-asyncio -dc > /dev/null|zstd --no-asyncio -dc $fq.zst > /dev/null")
     fi
-    measure "$size" "$mb" tbzst 'tapebar .zst --threads 2' \
-        "$bin" aggregate "$f.zst" -o "$work/bars" --force -q --threads 2
-    measure "$size" "$mb" gzip 'gzip -dc > /dev/null' sh -c 'gzip -dc "$1" > /dev/null' sh "$f.gz"
-    measure "$size" "$mb" tbgz 'tapebar .gz --threads 2' \
-        "$bin" aggregate "$f.gz" -o "$work/bars" --force -q --threads 2
+    timed+=(
+        "tbzst|tapebar .zst --threads 2|$tb aggregate $fq.zst -o $bars --force -q --threads 2"
+        "gzip|gzip -dc > /dev/null|gzip -dc $fq.gz > /dev/null"
+        "tbgz|tapebar .gz --threads 2|$tb aggregate $fq.gz -o $bars --force -q --threads 2"
+    )
+    if [ "$peers" = 1 ]; then
+        timed+=("duckdb|DuckDB|$(q "$py") $(q "$shared/peer_duckdb.py") $fq $(q "$work/duckdb-timed.csv")")
+    fi
+    rounds "$size" "$mb"
 
     # Same bytes whatever the thread count and the compression.
     say "$size MB: tapebar -o - outputs (threads 1/2, plain/zst/gz)"
@@ -244,7 +258,6 @@ for size in $sizes; do
                 split(c[2], us, "+"); rss = r[2] / 1024
                 printf "%s\t%s\tpeer_%s\t%s (1 run)\t1\t%s\t%s\t%s\t%.3f\t%.1f\t%.1f\n", size, mb, tool, tool, w[2], w[2], w[2], us[1] + us[2], rss, rss
             }' "$peer_dir/times.txt" >>"$results"
-        measure "$size" "$mb" duckdb 'DuckDB' "$py" "$shared/peer_duckdb.py" "$f" "$work/duckdb-timed.csv"
 
         # tapebar's candles, cut to the peers' columns, compared value by value.
         header=$(head -1 "$work/tb-long.csv")
@@ -289,7 +302,8 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 print(f"tapebar bench_cli: {version} ({commit}); captures gen_capture.py --seed {seed}; "
-      f"median of {runs} runs after {warmup} warm-up (peers' polars/pandas rows: one run); "
+      f"median of {runs} rounds after {warmup} warm-up round(s), each round every command once "
+      "(scripts/alternate.py; peers' polars/pandas rows: one run); "
       "MB = 10^6 bytes of the uncompressed capture, MB/s = that / median wall.\n")
 print("| size | what | wall s (min-max) | MB/s | CPU s | peak RSS MiB |")
 print("|---|---|---|---|---|---|")
