@@ -10,8 +10,8 @@
 # Options (environment variables of the same meaning in brackets):
 #   --sizes "S ..."   capture sizes in MB (10^6 bytes), by spaces or commas [SIZES, default 1000]
 #   --seed N          gen_capture.py seed                               [SEED, default 7]
-#   --runs N          counted runs per timed command (median, min-max)  [RUNS, default 3]
-#   --warmup N        warm-up runs before them (page cache, CPU clocks) [WARMUP, default 1]
+#   --runs N          counted rounds (each runs every command once)  [RUNS, default 3]
+#   --warmup N        warm-up rounds before them (page cache, clocks)   [WARMUP, default 1]
 #   --data-dir DIR    captures are generated (and reused) here          [DATA_DIR, /tmp/tapebar-bench]
 #   --out DIR         outputs, logs, results.tsv, summary.md            [OUT_DIR, DATA_DIR/out]
 #   --peers / --no-peers  run ../shared/bench/run_peers.sh and time DuckDB [PEERS: 1, 0, auto]
