@@ -5,7 +5,7 @@
 //! the union whatever the order they are merged in (checked by property tests). That is what
 //! lets chunks of a capture be decoded in parallel and merged in any grouping.
 
-use crate::decimal::{write_decimal, Decimal, Overflow, Sum};
+use crate::decimal::{write_decimal, Decimal, Overflow, Sum, U256};
 use crate::trade::Side;
 
 /// The order of trades inside a bucket: trade time, then the trade id where the venue's
@@ -42,6 +42,34 @@ impl PartialBar {
     /// The bar of a single trade.
     #[inline]
     pub fn of_trade(key: OrderKey, price: Decimal, size: Decimal, side: Side) -> PartialBar {
+        PartialBar::of_trade_with(key, price, size, side, true)
+    }
+
+    /// [`PartialBar::of_trade`]; without `volumes` the base and buy volumes stay zero, in
+    /// this and in [`PartialBar::add_trade_with`] and [`PartialBar::remove_copies_with`]:
+    /// for passes that count and write no bars (`stats`, see `WorkerObs::VOLUMES`).
+    #[inline(always)]
+    pub fn of_trade_with(
+        key: OrderKey,
+        price: Decimal,
+        size: Decimal,
+        side: Side,
+        volumes: bool,
+    ) -> PartialBar {
+        if !volumes {
+            return PartialBar {
+                open_key: key,
+                open: price,
+                close_key: key,
+                close: price,
+                high: price,
+                low: price,
+                volume: Sum::ZERO,
+                quote_volume: price.product(size),
+                buy_volume: Sum::ZERO,
+                trades: 1,
+            };
+        }
         PartialBar {
             open_key: key,
             open: price,
@@ -69,13 +97,50 @@ impl PartialBar {
         size: Decimal,
         side: Side,
     ) -> Result<(), Overflow> {
-        let volume = self.volume.checked_add(size.to_sum())?;
-        let quote_volume = self.quote_volume.checked_add(price.product(size))?;
-        let buy_volume = if side == Side::Buy {
-            self.buy_volume.checked_add(size.to_sum())?
+        self.add_trade_with(key, price, size, side, true)
+    }
+
+    /// [`PartialBar::add_trade`], with the base and buy volumes only if `volumes`.
+    #[inline(always)]
+    pub fn add_trade_with(
+        &mut self,
+        key: OrderKey,
+        price: Decimal,
+        size: Decimal,
+        side: Side,
+        volumes: bool,
+    ) -> Result<(), Overflow> {
+        let quote = price.product(size);
+        let buy = side == Side::Buy;
+        if !volumes {
+            self.quote_volume = self.quote_volume.checked_add(quote)?;
+        } else if self.volume.scale == size.scale
+            && self.quote_volume.scale == quote.scale
+            && (!buy || self.buy_volume.scale == size.scale)
+        {
+            // The usual case: each sum has the scale of what is added to it already, so
+            // the sums are added to in place (no rescaling, no copies of whole sums).
+            let s = U256::from(size.mant);
+            let volume = self.volume.value.checked_add(s).ok_or(Overflow)?;
+            let quote_volume = self
+                .quote_volume
+                .value
+                .checked_add(quote.value)
+                .ok_or(Overflow)?;
+            if buy {
+                self.buy_volume.value = self.buy_volume.value.checked_add(s).ok_or(Overflow)?;
+            }
+            self.volume.value = volume;
+            self.quote_volume.value = quote_volume;
         } else {
-            self.buy_volume
-        };
+            let volume = self.volume.checked_add(size.to_sum())?;
+            let quote_volume = self.quote_volume.checked_add(quote)?;
+            if buy {
+                self.buy_volume = self.buy_volume.checked_add(size.to_sum())?;
+            }
+            self.volume = volume;
+            self.quote_volume = quote_volume;
+        }
         if key < self.open_key {
             self.open_key = key;
             self.open = price;
@@ -90,9 +155,6 @@ impl PartialBar {
         if price < self.low {
             self.low = price;
         }
-        self.volume = volume;
-        self.quote_volume = quote_volume;
-        self.buy_volume = buy_volume;
         self.trades += 1;
         Ok(())
     }
@@ -106,10 +168,24 @@ impl PartialBar {
         side: Side,
         n: u64,
     ) -> Result<(), Overflow> {
+        self.remove_copies_with(price, size, side, n, true)
+    }
+
+    /// [`PartialBar::remove_copies`], with the base and buy volumes only if `volumes`.
+    pub fn remove_copies_with(
+        &mut self,
+        price: Decimal,
+        size: Decimal,
+        side: Side,
+        n: u64,
+        volumes: bool,
+    ) -> Result<(), Overflow> {
         for _ in 0..n {
-            self.volume = self.volume.checked_sub(size.to_sum())?;
+            if volumes {
+                self.volume = self.volume.checked_sub(size.to_sum())?;
+            }
             self.quote_volume = self.quote_volume.checked_sub(price.product(size))?;
-            if side == Side::Buy {
+            if volumes && side == Side::Buy {
                 self.buy_volume = self.buy_volume.checked_sub(size.to_sum())?;
             }
         }

@@ -551,8 +551,12 @@ impl<W: WorkerObs> ChunkState<'_, W> {
         }
         let key = order_key(t, self.job.input, self.job.offset + off as u64, i as u32);
         if g.bar.trades == 0 {
-            g.bar = PartialBar::of_trade(key, t.price, t.size, t.side);
-        } else if g.bar.add_trade(key, t.price, t.size, t.side).is_err() {
+            g.bar = PartialBar::of_trade_with(key, t.price, t.size, t.side, W::VOLUMES);
+        } else if g
+            .bar
+            .add_trade_with(key, t.price, t.size, t.side, W::VOLUMES)
+            .is_err()
+        {
             g.unindexed = true;
             self.counts
                 .skipped
@@ -1707,7 +1711,12 @@ impl<'s, O: Observer> Engine<'s, O> {
                         if excess > 0 {
                             let price = Decimal::new(key.price.0, key.price.1);
                             let size = Decimal::new(key.size.0, key.size.1);
-                            if ob.bar.remove_copies(price, size, key.side, excess).is_ok() {
+                            let v = <O::Worker as WorkerObs>::VOLUMES;
+                            if ob
+                                .bar
+                                .remove_copies_with(price, size, key.side, excess, v)
+                                .is_ok()
+                            {
                                 trades -= excess;
                                 let c = &mut self.inputs[i].counts;
                                 c.trades -= excess;
@@ -1796,7 +1805,15 @@ impl<'s, O: Observer> Engine<'s, O> {
                 || (key == b.close_key && ob.bar.close_key <= key);
             if decides
                 || !ob.obs.covers(t)
-                || bar.remove_copies(t.price, t.size, t.side, 1).is_err()
+                || bar
+                    .remove_copies_with(
+                        t.price,
+                        t.size,
+                        t.side,
+                        1,
+                        <O::Worker as WorkerObs>::VOLUMES,
+                    )
+                    .is_err()
             {
                 return false;
             }
@@ -1874,7 +1891,17 @@ impl<'s, O: Observer> Engine<'s, O> {
                     continue;
                 }
                 let key = order_key(&t, i as u32, chunk.offset + off as u64, k as u32);
-                if ob.bar.add_trade(key, t.price, t.size, t.side).is_ok() {
+                if ob
+                    .bar
+                    .add_trade_with(
+                        key,
+                        t.price,
+                        t.size,
+                        t.side,
+                        <O::Worker as WorkerObs>::VOLUMES,
+                    )
+                    .is_ok()
+                {
                     ob.obs.add(&t);
                     added += 1;
                 } else {

@@ -134,15 +134,18 @@ impl Eq for Sig {}
 /// has any is counted from all its signatures in plain form when it closes.
 #[derive(Debug, Default)]
 pub struct SigSet {
-    /// Earlier pieces of the tidy list, as the chunks made them (kept, not appended to
-    /// `tidy`: the copies were most of the merge's work); each ends before the next starts.
+    /// Earlier pieces of the tidy list, as the chunks made them and as a full list was set
+    /// aside for a new one (kept, not appended to `tidy`: copies were most of the merge's
+    /// work, and of a growing list's); each ends before the next starts. A set with pieces
+    /// has a tidy list.
     pieces: Vec<Vec<Sig>>,
     /// The last piece of the tidy list.
     tidy: Vec<Sig>,
     /// Distinct trade times in `tidy`, and how many signatures share the last one.
     times: u64,
     run: usize,
-    /// A filter of that run, to spare most searches of it.
+    /// A filter of that run, to spare most searches of it; made when the run gets its
+    /// second signature (so stale while `run` is 1).
     filter: RunFilter,
     /// Signatures not yet checked against `tidy` (in any order, copies allowed).
     late: Vec<Sig>,
@@ -194,6 +197,15 @@ impl SigSet {
         let lo = piece.partition_point(|s| s.time < t);
         let n = piece[lo..].iter().take_while(|s| s.time == t).count();
         &piece[lo..lo + n]
+    }
+
+    /// The full tidy list becomes a piece, and a new one of twice its room takes the next
+    /// signature, which starts a new trade time: no copy, as growing the list would make.
+    #[cold]
+    fn split(&mut self) {
+        let room = 2 * self.tidy.capacity();
+        self.pieces
+            .push(std::mem::replace(&mut self.tidy, Vec::with_capacity(room)));
     }
 
     /// The filter of the last run, made again from its signatures.
@@ -270,15 +282,21 @@ impl BucketObs for SigSet {
                 self.tidy.reserve(8);
                 self.times = 1;
                 self.run = 1;
-                self.filter = RunFilter::of(&s);
             }
             Some(last) if s.time > last.time => {
                 self.times += 1;
                 self.run = 1;
-                self.filter = RunFilter::of(&s);
+                if self.tidy.len() == self.tidy.capacity() {
+                    self.split();
+                }
             }
             Some(last) if s.time == last.time && self.run < RUN_SCAN => {
-                if self.filter.add(&s) && self.tidy[self.tidy.len() - self.run..].contains(&s) {
+                let run = &self.tidy[self.tidy.len() - self.run..];
+                // The filter is made when a run gets its second signature.
+                if self.run == 1 {
+                    self.filter = RunFilter::of(&run[0]);
+                }
+                if self.filter.add(&s) && run.contains(&s) {
                     return;
                 }
                 self.run += 1;
@@ -295,42 +313,62 @@ impl BucketObs for SigSet {
         append(&mut self.wide, std::mem::take(&mut other.wide));
         append(&mut self.late, std::mem::take(&mut other.late));
         if other.tidy.is_empty() {
+            // (A set with pieces has a tidy list too.)
             return;
         }
         if self.tidy.is_empty() {
-            (self.tidy, self.times, self.run) = (other.tidy, other.times, other.run);
-            self.filter = other.filter;
+            let (wide, late) = (
+                std::mem::take(&mut self.wide),
+                std::mem::take(&mut self.late),
+            );
+            *self = other;
+            (self.wide, self.late) = (wide, late);
             return;
         }
-        let (end, start) = (self.tidy[self.tidy.len() - 1].time, other.tidy[0].time);
+        let end = self.tidy[self.tidy.len() - 1].time;
+        let first = other.pieces.first().unwrap_or(&other.tidy);
+        let start = first[0].time;
         if end < start {
-            // A piece of its own: no copy (it is searched by time, see `at_time`).
-            self.pieces
-                .push(std::mem::replace(&mut self.tidy, other.tidy));
+            // Pieces of their own: no copy (they are searched by time, see `at_time`).
+            self.pieces.push(std::mem::take(&mut self.tidy));
+            self.pieces.append(&mut other.pieces);
+            self.tidy = other.tidy;
             self.times += other.times;
             self.run = other.run;
             self.filter = other.filter;
             return;
         }
-        // The other list starts with `head` signatures of the last time here.
-        let head = other.tidy.iter().take_while(|s| s.time == end).count();
+        // The other list starts with `head` signatures of the last time here (all in its
+        // first piece, since each piece ends before the next starts).
+        let head = first.iter().take_while(|s| s.time == end).count();
         if end == start && self.run + head <= RUN_SCAN {
             let from = self.tidy.len() - self.run;
             let last = self.tidy.len();
-            for s in &other.tidy[..head] {
+            for s in &first[..head] {
                 if !self.tidy[from..last].contains(s) {
                     self.tidy.push(*s);
                 }
             }
-            self.tidy.extend_from_slice(&other.tidy[head..]);
+            self.tidy.extend_from_slice(&first[head..]);
             self.times += other.times - 1;
-            self.run = if head == other.tidy.len() {
-                self.tidy.len() - from
+            let whole = other.pieces.is_empty() && head == other.tidy.len();
+            if !other.pieces.is_empty() {
+                let mut rest = other.pieces.into_iter().skip(1);
+                self.pieces.push(std::mem::take(&mut self.tidy));
+                self.pieces.extend(&mut rest);
+                self.tidy = other.tidy;
+            }
+            if whole {
+                self.run = self.tidy.len() - from;
+                self.refilter();
             } else {
-                other.run
-            };
-            self.refilter();
+                self.run = other.run;
+                self.filter = other.filter;
+            }
             return;
+        }
+        for p in &other.pieces {
+            self.late.extend_from_slice(p);
         }
         self.late.extend_from_slice(&other.tidy);
     }
@@ -489,6 +527,8 @@ pub struct Skips {
 impl WorkerObs for StatsWorker {
     type Chunk = StatsChunk;
     type Bucket = SigSet;
+    /// The figures use the trade count, high, low and quote volume of the bars only.
+    const VOLUMES: bool = false;
 
     fn chunk_state(&self, len: usize) -> StatsChunk {
         StatsChunk {
@@ -1182,6 +1222,7 @@ mod tests {
         let d = |s: String| Decimal::parse(&s).unwrap();
         let mut rng = crate::testrng::Lcg(7);
         let mut next = |m: u64| rng.below(m);
+        let mut split_parts = 0;
         for case in 0..300 {
             let n = 1 + next(120) as usize;
             let spread = 1 + next(6);
@@ -1220,17 +1261,33 @@ mod tests {
                     _ => {}
                 }
                 match &mut part {
-                    Some(set) => set.add(&trade(*t, p, q)),
+                    Some(set) => {
+                        set.add(&trade(*t, p, q));
+                        split_parts += !set.pieces.is_empty() as u32;
+                    }
                     None => all.add(&trade(*t, p, q)),
                 }
             }
             all.merge(part.unwrap_or_default());
+            // `covers` only answers true for a signature that is there.
+            for k in 0..20 {
+                let (t, p, q) = (next(1 + time.max(0) as u64) as i64, 1 + next(2), next(3));
+                let (p, q) = (format!("{p}.0"), format!("{q}"));
+                if all.covers(&trade(t, &p, &q)) {
+                    assert!(
+                        want.contains(&(t, d(p.clone()), d(q.clone()))),
+                        "case {case} {k}"
+                    );
+                }
+            }
             assert_eq!(
                 all.distinct(),
                 (want.len() as u64, times.len() as u64),
                 "case {case}"
             );
         }
+        // Parts that set a full list aside as a piece (`SigSet::split`) were merged too.
+        assert!(split_parts > 0);
     }
 
     #[test]
