@@ -56,20 +56,7 @@ impl PartialBar {
         side: Side,
         volumes: bool,
     ) -> PartialBar {
-        if !volumes {
-            return PartialBar {
-                open_key: key,
-                open: price,
-                close_key: key,
-                close: price,
-                high: price,
-                low: price,
-                volume: Sum::ZERO,
-                quote_volume: price.product(size),
-                buy_volume: Sum::ZERO,
-                trades: 1,
-            };
-        }
+        let base = if volumes { size.to_sum() } else { Sum::ZERO };
         PartialBar {
             open_key: key,
             open: price,
@@ -77,13 +64,9 @@ impl PartialBar {
             close: price,
             high: price,
             low: price,
-            volume: size.to_sum(),
+            volume: base,
             quote_volume: price.product(size),
-            buy_volume: if side == Side::Buy {
-                size.to_sum()
-            } else {
-                Sum::ZERO
-            },
+            buy_volume: if side == Side::Buy { base } else { Sum::ZERO },
             trades: 1,
         }
     }
@@ -267,6 +250,7 @@ pub fn write_fill_row(out: &mut Vec<u8>, ts_ms: i64, close: Decimal) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::select::cmp_sums;
     use proptest::prelude::*;
 
     fn key(time: i64, id: u128) -> OrderKey {
@@ -311,6 +295,53 @@ mod tests {
             prop_assert!(whole.low <= whole.open && whole.open <= whole.high);
             prop_assert!(whole.low <= whole.close && whole.close <= whole.high);
             prop_assert_eq!(whole.trades as usize, trades.len());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn sums_are_exact_whatever_the_scales(
+            trades in proptest::collection::vec(
+                (1u64..100_000, 0u8..4, 1u64..100_000, 0u8..4, any::<bool>()), 1..30),
+        ) {
+            // In place (scales agree) or rescaled, the sums are what `Sum::checked_add`
+            // makes of the trades one by one; a bar without volumes keeps the rest alike.
+            let (mut full, mut light): (Option<PartialBar>, Option<PartialBar>) = (None, None);
+            let (mut v, mut qv, mut bv) = (Sum::ZERO, Sum::ZERO, Sum::ZERO);
+            let mut last = None;
+            for (i, &(p, ps, q, qs, buy)) in trades.iter().enumerate() {
+                let side = if buy { Side::Buy } else { Side::Sell };
+                let (p, q) = (Decimal::new(p as u128, ps), Decimal::new(q as u128, qs));
+                let k = key(i as i64, i as u128);
+                v = v.checked_add(q.to_sum()).unwrap();
+                qv = qv.checked_add(p.product(q)).unwrap();
+                if buy {
+                    bv = bv.checked_add(q.to_sum()).unwrap();
+                }
+                for (bar, volumes) in [(&mut full, true), (&mut light, false)] {
+                    match bar {
+                        None => *bar = Some(PartialBar::of_trade_with(k, p, q, side, volumes)),
+                        Some(b) => b.add_trade_with(k, p, q, side, volumes).unwrap(),
+                    }
+                }
+                last = Some((p, q, side));
+            }
+            let (mut full, mut light) = (full.unwrap(), light.unwrap());
+            prop_assert_eq!((full.volume, full.quote_volume, full.buy_volume), (v, qv, bv));
+            prop_assert_eq!((light.volume, light.buy_volume), (Sum::ZERO, Sum::ZERO));
+            let rest = |b: &PartialBar| (b.open_key, b.open, b.close_key, b.close, b.high, b.low, b.quote_volume, b.trades);
+            prop_assert_eq!(rest(&light), rest(&full));
+            // A copy of the last trade taken out again.
+            let (p, q, side) = last.unwrap();
+            let k = key(trades.len() as i64, 0);
+            full.add_trade(k, p, q, side).unwrap();
+            light.add_trade_with(k, p, q, side, false).unwrap();
+            full.remove_copies(p, q, side, 1).unwrap();
+            light.remove_copies_with(p, q, side, 1, false).unwrap();
+            prop_assert_eq!(cmp_sums(full.volume, v), std::cmp::Ordering::Equal);
+            prop_assert_eq!(cmp_sums(full.quote_volume, qv), std::cmp::Ordering::Equal);
+            prop_assert_eq!(cmp_sums(light.quote_volume, qv), std::cmp::Ordering::Equal);
+            prop_assert_eq!((light.volume, light.buy_volume), (Sum::ZERO, Sum::ZERO));
         }
     }
 
