@@ -1202,6 +1202,9 @@ impl<'s> Engine<'s> {
 }
 
 impl<'s, O: Observer> Engine<'s, O> {
+    /// Whether the bars keep base and buy volumes (see [`WorkerObs::VOLUMES`]).
+    const VOLUMES: bool = <O::Worker as WorkerObs>::VOLUMES;
+
     /// An engine whose pass is also watched by `observer` (see [`crate::observe`]).
     pub fn with_observer(
         settings: Settings,
@@ -1711,7 +1714,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                         if excess > 0 {
                             let price = Decimal::new(key.price.0, key.price.1);
                             let size = Decimal::new(key.size.0, key.size.1);
-                            let v = <O::Worker as WorkerObs>::VOLUMES;
+                            let v = Self::VOLUMES;
                             if ob
                                 .bar
                                 .remove_copies_with(price, size, key.side, excess, v)
@@ -1806,13 +1809,7 @@ impl<'s, O: Observer> Engine<'s, O> {
             if decides
                 || !ob.obs.covers(t)
                 || bar
-                    .remove_copies_with(
-                        t.price,
-                        t.size,
-                        t.side,
-                        1,
-                        <O::Worker as WorkerObs>::VOLUMES,
-                    )
+                    .remove_copies_with(t.price, t.size, t.side, 1, Self::VOLUMES)
                     .is_err()
             {
                 return false;
@@ -1893,13 +1890,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                 let key = order_key(&t, i as u32, chunk.offset + off as u64, k as u32);
                 if ob
                     .bar
-                    .add_trade_with(
-                        key,
-                        t.price,
-                        t.size,
-                        t.side,
-                        <O::Worker as WorkerObs>::VOLUMES,
-                    )
+                    .add_trade_with(key, t.price, t.size, t.side, Self::VOLUMES)
                     .is_ok()
                 {
                     ob.obs.add(&t);
