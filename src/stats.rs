@@ -353,9 +353,9 @@ impl BucketObs for SigSet {
             self.times += other.times - 1;
             let whole = other.pieces.is_empty() && head == other.tidy.len();
             if !other.pieces.is_empty() {
-                let mut rest = other.pieces.into_iter().skip(1);
+                // Its first piece went into `tidy` above; the rest follow as they are.
                 self.pieces.push(std::mem::take(&mut self.tidy));
-                self.pieces.extend(&mut rest);
+                self.pieces.extend(other.pieces.into_iter().skip(1));
                 self.tidy = other.tidy;
             }
             if whole {
