@@ -55,6 +55,11 @@ impl VolumeTracker {
         }
     }
 
+    /// A bar's quote volume into the total only: [`VolumeTracker::best`] stays zero.
+    pub fn add_total(&mut self, qv: Sum) {
+        self.total = self.total.checked_add(qv).unwrap_or(self.total);
+    }
+
     pub fn total(&self) -> Sum {
         self.total
     }

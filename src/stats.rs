@@ -428,6 +428,8 @@ struct ChunkSeries {
     /// bucket before: the room a new bucket's signature list starts with.
     taken: u32,
     hint: u32,
+    /// The entry made before this one with the same symbol hash (`u32::MAX`: none).
+    next: u32,
 }
 
 /// What a worker gathers over one chunk.
@@ -438,8 +440,10 @@ pub struct StatsChunk {
     /// Silences longer than the gap inside the chunk: (running maximum before, next).
     gaps: Vec<(i64, i64)>,
     series: Vec<ChunkSeries>,
-    /// symbol -> its entries in `series`.
-    index: FxMap<Box<str>, Vec<u32>>,
+    /// Hash of a symbol -> the last entry made in `series` with that hash; earlier ones
+    /// follow through [`ChunkSeries::next`]. Keyed by the hash, so that no symbol is copied
+    /// for the key and no list allocated per symbol.
+    index: FxMap<u64, u32>,
     /// The entry in `series` of each chunk group.
     group_series: Vec<u32>,
     /// The entry of the trade last admitted: the one `taken` is called for next.
@@ -458,13 +462,20 @@ type FxMap<K, V> =
 impl StatsChunk {
     /// The entry of (venue, stream, symbol), made when new.
     fn entry(&mut self, venue: &'static str, stream: u8, symbol: &str) -> u32 {
-        if let Some(list) = self.index.get(symbol) {
-            for &k in list {
-                let e = &self.series[k as usize];
-                if e.stream == stream && std::ptr::eq(e.venue, venue) {
-                    return k;
-                }
+        let h = {
+            use std::hash::Hasher as _;
+            let mut h = crate::fxhash::FxHasher::default();
+            h.write(symbol.as_bytes());
+            h.finish()
+        };
+        let head = self.index.get(&h).copied().unwrap_or(u32::MAX);
+        let mut k = head;
+        while k != u32::MAX {
+            let e = &self.series[k as usize];
+            if e.stream == stream && std::ptr::eq(e.venue, venue) && *e.symbol == *symbol {
+                return k;
             }
+            k = e.next;
         }
         let k = self.series.len() as u32;
         self.series.push(ChunkSeries {
@@ -482,8 +493,9 @@ impl StatsChunk {
             latency_max: None,
             taken: 0,
             hint: 16,
+            next: head,
         });
-        self.index.entry(Box::from(symbol)).or_default().push(k);
+        self.index.insert(h, k);
         k
     }
 
@@ -763,6 +775,7 @@ fn covered(inputs: &[Reception], x: i64, y: i64, s: &mut Vec<(i64, i64)>) -> boo
 pub struct StatsObserver {
     interval: i64,
     gap: i64,
+    best_window: bool,
     series: Vec<SeriesAcc>,
     inputs: Vec<Reception>,
     /// Zero-volume runs (series, start, length) waiting until every input has read past
@@ -772,12 +785,14 @@ pub struct StatsObserver {
 }
 
 impl StatsObserver {
-    /// `interval`: bucket width; `gap`: the silence that makes an outage (ns).
-    /// `volume_window`: the trailing window of `--min-quote-volume-24h` (ns).
-    pub fn new(interval: i64, gap: i64) -> StatsObserver {
+    /// `interval`: bucket width; `gap`: the silence that makes an outage (ns);
+    /// `best_window`: keep the largest quote volume over a trailing 24 h window too
+    /// (`--min-quote-volume-24h` needs it; otherwise only the total is kept).
+    pub fn new(interval: i64, gap: i64, best_window: bool) -> StatsObserver {
         StatsObserver {
             interval,
             gap,
+            best_window,
             series: Vec::new(),
             inputs: Vec::new(),
             pending: Vec::new(),
@@ -990,7 +1005,7 @@ impl Observer for StatsObserver {
     }
 
     fn closed(&mut self, si: usize, bucket: i64, bar: &PartialBar, sigs: SigSet) {
-        let interval = self.interval;
+        let (interval, best_window) = (self.interval, self.best_window);
         let a = self.acc(si);
         a.trades += bar.trades;
         a.traded_intervals += 1;
@@ -1000,7 +1015,11 @@ impl Observer for StatsObserver {
         let (distinct, times) = sigs.distinct();
         a.zero_interval += bar.trades.saturating_sub(times);
         a.collisions += bar.trades.saturating_sub(distinct);
-        a.volume.add(bucket, bar.quote_volume);
+        if best_window {
+            a.volume.add(bucket, bar.quote_volume);
+        } else {
+            a.volume.add_total(bar.quote_volume);
+        }
         let mut run = None;
         if let Some(last) = a.last {
             let len = ((bucket - last) / interval - 1) as u64;
@@ -1060,7 +1079,8 @@ pub struct Figures {
     pub latency_max: Option<i64>,
     pub latency_negative: u64,
     pub quote_volume: Sum,
-    /// The largest quote volume over a trailing 24 h window.
+    /// The largest quote volume over a trailing 24 h window (zero unless the observer
+    /// was made to keep it).
     pub best_window_quote_volume: Sum,
 }
 
@@ -1314,7 +1334,7 @@ mod tests {
         let symbols = ["A", "B"];
         for case in 0..200 {
             let worker = StatsWorker { gap: 10 };
-            let mut obs = StatsObserver::new(1000, 10);
+            let mut obs = StatsObserver::new(1000, 10, true);
             let mut want = [(0u64, 0i64); 2];
             let mut max = [[None::<i64>; 2]; 2];
             for (input, max) in max.iter_mut().enumerate() {

@@ -92,7 +92,9 @@ pub fn run(args: StatsArgs) -> Result<i32> {
     })?;
     let progress = Progress::new(total_bytes, args.quiet);
     let mut rows = NoRows;
-    let observer = StatsObserver::new(args.interval, args.gap);
+    // The best 24 h window is only read by --min-quote-volume-24h.
+    let best_window = args.select.min_quote_volume_24h.is_some();
+    let observer = StatsObserver::new(args.interval, args.gap, best_window);
     let engine = Engine::with_observer(settings, false, inputs, &mut rows, observer);
     let outcome = engine
         .run(&pool, &|b| progress.set(b))
