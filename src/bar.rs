@@ -96,7 +96,15 @@ impl PartialBar {
         let quote = price.product(size);
         let buy = side == Side::Buy;
         if !volumes {
-            self.quote_volume = self.quote_volume.checked_add(quote)?;
+            if self.quote_volume.scale == quote.scale {
+                self.quote_volume.value = self
+                    .quote_volume
+                    .value
+                    .checked_add(quote.value)
+                    .ok_or(Overflow)?;
+            } else {
+                self.quote_volume = self.quote_volume.checked_add(quote)?;
+            }
         } else if self.volume.scale == size.scale
             && self.quote_volume.scale == quote.scale
             && (!buy || self.buy_volume.scale == size.scale)
