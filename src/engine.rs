@@ -306,7 +306,9 @@ fn decode_at<W: WorkerObs>(c: &Chunk, job: &Job, settings: &Settings, worker: &W
         offset: c.offset,
         ..job.clone()
     };
-    decode_chunk(c.bytes.as_slice(), &job, settings, worker)
+    let out = decode_chunk(c.bytes.as_slice(), &job, settings, worker);
+    capture::release_decoded(c);
+    out
 }
 
 /// Everything a worker needs besides the bytes.

@@ -347,15 +347,38 @@ fn next_mapped_chunk_sized(
     }
 }
 
+/// Let the kernel drop the pages of a mapped chunk once it is decoded, all but
+/// [`FAULT_AROUND_BYTES`] at each end; those, and pages a merge reads again (a re-read of
+/// a cross-chunk duplicate, a channel map that changed), go when the engine releases the
+/// merged chunks (`Engine::release_mapped`), as all pages did before. Resident mapped
+/// pages are then about the chunks being decoded, not the two batches in flight: peak RSS
+/// on the 1 GB benchmark capture 63 -> 36 MiB with two threads, 101 -> 47 MiB with one
+/// (docs/performance.md, eighth round). Chunks of streams are buffers of their own.
+pub fn release_decoded(c: &Chunk) {
+    if let ChunkBytes::Mapped(m, r) = &c.bytes {
+        release_pages(
+            m,
+            r.start + FAULT_AROUND_BYTES,
+            r.end.saturating_sub(FAULT_AROUND_BYTES),
+        );
+    }
+}
+
+/// Linux maps up to this many bytes of cached file pages around a faulting address
+/// (`fault_around_bytes`, 64 KiB by default), so a neighbour chunk's reads can map the
+/// edges of this one again. With whole chunks released by the workers, resident mapped
+/// pages grew through a 4 GB run (sampled: 6 -> 48 MB); with the edges left to the
+/// merge's release they stayed at 7-10 MB.
+const FAULT_AROUND_BYTES: usize = 64 << 10;
+
 /// Tell the kernel the whole pages of `map[from..to]` will not be needed again.
 fn release_pages(map: &Mmap, from: usize, to: usize) {
     const PAGE: usize = 4096;
     let start = from.div_ceil(PAGE) * PAGE;
     let end = to / PAGE * PAGE;
     if end > start {
-        // SAFETY: the range lies inside the read-only map; its bytes are not read again
-        // (they belong to a skipped line) and would be read back from the page cache if
-        // they were.
+        // SAFETY: the range lies inside the read-only map; a dropped page is read back
+        // from the page cache if its bytes are read again.
         unsafe {
             let _ =
                 map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start);
