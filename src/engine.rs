@@ -1436,9 +1436,10 @@ impl<'s, O: Observer> Engine<'s, O> {
             if !truncated {
                 self.merge_chunk(i, chunk, out, frontier)?;
             }
-            // Chunk by chunk, not after the batch: the next batch is being decoded
-            // meanwhile, and releasing this one's pages as it goes keeps the mapped pages
-            // resident at once nearer one batch than two.
+            // The workers released most of each chunk's pages once decoded
+            // (`capture::release_decoded`); this releases the rest up to the chunk's end:
+            // its 64 KiB edges, the page it shares with the next chunk, and pages the
+            // merge read again.
             self.release_mapped(i, chunk.next_offset() as usize);
         }
         drop(chunks);
