@@ -1441,6 +1441,9 @@ impl<'s, O: Observer> Engine<'s, O> {
             // its 64 KiB edges, the page it shares with the next chunk, and pages the
             // merge read again.
             self.release_mapped(i, chunk.next_offset() as usize);
+            if !matches!(self.inputs[i].source, Source::Mapped { .. }) {
+                capture::release_merged(chunk);
+            }
         }
         drop(chunks);
         if let Source::Mapped { map, .. } = &self.inputs[i].source {

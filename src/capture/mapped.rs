@@ -231,6 +231,14 @@ impl Mapped {
     pub fn watch(&self) -> Watch {
         self.watch.clone()
     }
+
+    /// Read the file's bytes at `offset` into `buf` through the file, not the map: nothing
+    /// gets mapped into the process. Fills `buf` or fails (also when the file is shorter
+    /// now, truncated under the map).
+    pub fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.watch.file.read_exact_at(buf, offset)
+    }
 }
 
 impl Drop for Mapped {

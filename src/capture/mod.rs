@@ -322,10 +322,10 @@ fn next_mapped_chunk_sized(
     }
     // The line that crosses `target` starts after the last newline before it, and may
     // run to `line_start + max_line` before it is too long.
-    let line_start = memchr::memrchr(b'\n', &map[pos..target]).map_or(pos, |i| pos + i + 1);
+    let line_start = newline_before(map, pos, target).map_or(pos, |i| i + 1);
     let window_end = (line_start + max_line + 1).min(len);
-    match memchr::memchr(b'\n', &map[target..window_end]) {
-        Some(i) => Some(chunk(target + i + 1, 0)),
+    match newline_after(map, target, window_end) {
+        Some(i) => Some(chunk(i + 1, 0)),
         // The last line, without a newline, and not too long.
         None if len - line_start <= max_line => Some(chunk(len, 0)),
         None => {
@@ -347,6 +347,52 @@ fn next_mapped_chunk_sized(
     }
 }
 
+/// Where the chunks are cut is read through the file ([`Mapped::read_exact_at`]), not the
+/// map, a few KiB around each cut: cutting a batch happens before its chunks are decoded,
+/// and reading the map there mapped the pages around every cut ahead of the decoding. Where
+/// the kernel caches the file in 2 MB folios and maps them whole, that was most of the next
+/// batch: the capture's resident mapped pages through a 4 GB run, sampled every 2 ms, had
+/// a median of 22.5 MB, 4.1 MB with the cuts read (docs/performance.md, ninth round). A
+/// read that fails or comes short (the file truncated under the map) falls back to the
+/// map, whose faults past the cut are handled.
+const CUT_READ: usize = 4 << 10;
+
+/// The index of the last newline in `map[from..to]`.
+fn newline_before(map: &Mapped, from: usize, to: usize) -> Option<usize> {
+    let mut buf = [0u8; CUT_READ];
+    let mut hi = to;
+    while hi > from {
+        let lo = hi.saturating_sub(CUT_READ).max(from);
+        let b = &mut buf[..hi - lo];
+        if map.read_exact_at(b, lo as u64).is_err() {
+            return memchr::memrchr(b'\n', &map[from..hi]).map(|i| from + i);
+        }
+        if let Some(i) = memchr::memrchr(b'\n', b) {
+            return Some(lo + i);
+        }
+        hi = lo;
+    }
+    None
+}
+
+/// The index of the first newline in `map[from..to]`.
+fn newline_after(map: &Mapped, from: usize, to: usize) -> Option<usize> {
+    let mut buf = [0u8; CUT_READ];
+    let mut lo = from;
+    while lo < to {
+        let hi = (lo + CUT_READ).min(to);
+        let b = &mut buf[..hi - lo];
+        if map.read_exact_at(b, lo as u64).is_err() {
+            return memchr::memchr(b'\n', &map[lo..to]).map(|i| lo + i);
+        }
+        if let Some(i) = memchr::memchr(b'\n', b) {
+            return Some(lo + i);
+        }
+        lo = hi;
+    }
+    None
+}
+
 /// Let the kernel drop the pages of a mapped chunk once it is decoded, all but
 /// [`FAULT_AROUND_BYTES`] at each end; those, and pages a merge reads again (a re-read of
 /// a cross-chunk duplicate, a channel map that changed), go when the engine releases the
@@ -361,6 +407,17 @@ pub fn release_decoded(c: &Chunk) {
             r.start + FAULT_AROUND_BYTES,
             r.end.saturating_sub(FAULT_AROUND_BYTES),
         );
+    }
+}
+
+/// Let the kernel drop a merged chunk's pages, whole, for a chunk of a mapped input whose
+/// map the engine no longer tracks (the input's last batch: its source is done once that
+/// batch is cut, and `Engine::release_mapped` releases only what it tracks). Without this
+/// the last batch's pages stayed mapped until the map was dropped: 35-48 MB of a 4 GB
+/// capture cached in 2 MB folios at the very end of the run, the run's peak (10 MB now).
+pub fn release_merged(c: &Chunk) {
+    if let ChunkBytes::Mapped(m, r) = &c.bytes {
+        release_pages(m, r.start, r.end);
     }
 }
 
@@ -947,6 +1004,49 @@ mod tests {
     }
 
     /// (offset, bytes, overlong lines, skipped bytes) of each chunk of a mapped file.
+    /// The cuts of a mapped file are found by reading the file a few KiB at a time
+    /// (`newline_before`, `newline_after`): lines longer than those reads, on either side
+    /// of a cut, kept or overlong, cut as the stream reader cuts.
+    #[test]
+    fn cuts_across_several_reads_match_the_stream_reader() {
+        let mut data = Vec::new();
+        for (i, n) in [
+            9_000usize, 30, 17_000, 4_095, 4_096, 4_097, 25_000, 1, 12_345,
+        ]
+        .into_iter()
+        .cycle()
+        .take(40)
+        .enumerate()
+        {
+            data.extend((0..n).map(|k| b'a' + ((i + k) % 26) as u8));
+            data.push(b'\n');
+        }
+        data.extend_from_slice(b"tail without newline");
+        // With lines of up to 20,000 bytes kept, the 25,000-byte ones are overlong: where a
+        // cut finds the start of the line it falls in decides what is skipped.
+        for (chunk, max_line) in [3 * CUT_READ + 7, 12_000, 20_000]
+            .into_iter()
+            .flat_map(|c| [(c, 1 << 20), (c, 20_000)])
+        {
+            let mapped = mapped_chunks_of(&data, chunk, max_line);
+            let rx = stream_chunks_sized(Box::new(io::Cursor::new(data.clone())), chunk, max_line);
+            let streamed: Vec<(u64, Vec<u8>, u64, u64)> = rx
+                .into_iter()
+                .map(|c| {
+                    let c = c.unwrap();
+                    (
+                        c.offset,
+                        c.bytes.as_slice().to_vec(),
+                        c.overlong_lines,
+                        c.skipped,
+                    )
+                })
+                .collect();
+            assert!(mapped.len() > 10, "{} chunks", mapped.len());
+            assert_eq!(mapped, streamed, "chunk {chunk}, max_line {max_line}");
+        }
+    }
+
     fn mapped_chunks_of(
         data: &[u8],
         chunk: usize,
