@@ -1047,6 +1047,27 @@ mod tests {
         }
     }
 
+    /// A file truncated under the map after it was opened: the cut's read through the file
+    /// comes short, and the cut falls back to the map, which reads zeros past the end and
+    /// marks the map as faulted (the engine then reports the truncation).
+    #[test]
+    fn a_cut_past_a_truncation_falls_back_to_the_map() {
+        let line = [vec![b'x'; 99], vec![b'\n']].concat();
+        let data: Vec<u8> = line.iter().copied().cycle().take(100 * 1000).collect();
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, &data).unwrap();
+        let map = Arc::new(Mapped::new(File::open(f.path()).unwrap()).unwrap().unwrap());
+        f.as_file().set_len(50_000).unwrap();
+        // The first cut, 60,000 bytes in, is past the new end: both searches read zeros
+        // from the map there and find no newline, so the chunk runs to the map's end.
+        let c = next_mapped_chunk_sized(&map, 0, 60_000, 1 << 20).unwrap();
+        assert!(map.faulted());
+        let bytes = c.bytes.as_slice();
+        assert_eq!(bytes.len(), data.len());
+        assert_eq!(&bytes[..50_000], &data[..50_000]);
+        assert!(bytes[50_000..].iter().all(|&b| b == 0));
+    }
+
     fn mapped_chunks_of(
         data: &[u8],
         chunk: usize,
