@@ -1064,11 +1064,7 @@ impl InputState {
     /// decompressed into), from the start, watching it for truncation.
     fn read_mapped(&mut self, map: Arc<capture::Mapped>) {
         self.watch = Some(map.watch());
-        self.source = Source::Mapped {
-            map,
-            pos: 0,
-            released: 0,
-        };
+        self.source = Source::Mapped { map, pos: 0 };
     }
 }
 
@@ -1077,7 +1073,6 @@ enum Source {
     Mapped {
         map: Arc<capture::Mapped>,
         pos: usize,
-        released: usize,
     },
     Stream(capture::ChunkStream),
     /// The stream is with a batch that receives its chunks while decoding them
@@ -1437,13 +1432,9 @@ impl<'s, O: Observer> Engine<'s, O> {
                 self.merge_chunk(i, chunk, out, frontier)?;
             }
             // The workers released most of each chunk's pages once decoded
-            // (`capture::release_decoded`); this releases the rest up to the chunk's end:
-            // its 64 KiB edges, the page it shares with the next chunk, and pages the
-            // merge read again.
-            self.release_mapped(i, chunk.next_offset() as usize);
-            if !matches!(self.inputs[i].source, Source::Mapped { .. }) {
-                capture::release_merged(chunk);
-            }
+            // (`capture::release_decoded`); this releases the rest: its 64 KiB edges, the
+            // page it shares with the chunk before, and pages the merge read again.
+            capture::release_merged(chunk);
         }
         drop(chunks);
         if let Source::Mapped { map, .. } = &self.inputs[i].source {
@@ -1577,28 +1568,6 @@ impl<'s, O: Observer> Engine<'s, O> {
             Source::Pending | Source::Lent | Source::Done => {}
         }
         (chunks, None)
-    }
-
-    /// Let the kernel drop the mapped pages before `end` (decoded and merged), so resident
-    /// memory stays bounded.
-    fn release_mapped(&mut self, i: usize, end: usize) {
-        if let Source::Mapped { map, released, .. } = &mut self.inputs[i].source {
-            let page = 4096;
-            let upto = end / page * page;
-            if upto > *released {
-                // SAFETY: the range lies inside the read-only map and its chunks are merged
-                // (they may still be alive, but are not read again); a dropped page is read
-                // back from the page cache if touched.
-                unsafe {
-                    let _ = map.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        *released,
-                        upto - *released,
-                    );
-                }
-                *released = upto;
-            }
-        }
     }
 
     fn intern(&mut self, venue: &'static str, stream: u8, symbol: &str) -> usize {

@@ -396,7 +396,7 @@ fn newline_after(map: &Mapped, from: usize, to: usize) -> Option<usize> {
 /// Let the kernel drop the pages of a mapped chunk once it is decoded, all but
 /// [`FAULT_AROUND_BYTES`] at each end; those, and pages a merge reads again (a re-read of
 /// a cross-chunk duplicate, a channel map that changed), go when the engine releases the
-/// merged chunks (`Engine::release_mapped`), as all pages did before. Resident mapped
+/// merged chunks ([`release_merged`]), as all pages did before. Resident mapped
 /// pages are then about the chunks being decoded, not the two batches in flight: peak RSS
 /// on the 1 GB benchmark capture 63 -> 36 MiB with two threads, 101 -> 47 MiB with one
 /// (docs/performance.md, eighth round). Chunks of streams are buffers of their own.
@@ -410,14 +410,18 @@ pub fn release_decoded(c: &Chunk) {
     }
 }
 
-/// Let the kernel drop a merged chunk's pages, whole, for a chunk of a mapped input whose
-/// map the engine no longer tracks (the input's last batch: its source is done once that
-/// batch is cut, and `Engine::release_mapped` releases only what it tracks). Without this
-/// the last batch's pages stayed mapped until the map was dropped: 35-48 MB of a 4 GB
-/// capture cached in 2 MB folios at the very end of the run, the run's peak (10 MB now).
+/// Let the kernel drop a merged chunk's pages: from the page it shares with the chunk
+/// before (merged already, chunks merge in order) to its end, the bytes of an overlong line
+/// skipped after it included; the page it shares with the next chunk goes with that one.
+/// Each chunk holds its map, so this needs no state of the input's: the engine once kept
+/// how far it had released in the input's state, which is gone once the last batch is cut,
+/// and that batch's pages stayed mapped until the map was dropped (35-48 MB of a 4 GB
+/// capture cached in 2 MB folios, at the very end of the run, the run's peak; 10 MB now).
 pub fn release_merged(c: &Chunk) {
     if let ChunkBytes::Mapped(m, r) = &c.bytes {
-        release_pages(m, r.start, r.end);
+        const PAGE: usize = 4096;
+        let end = (c.next_offset() as usize).min(m.len());
+        release_pages(m, r.start / PAGE * PAGE, end);
     }
 }
 
@@ -1003,7 +1007,6 @@ mod tests {
         }
     }
 
-    /// (offset, bytes, overlong lines, skipped bytes) of each chunk of a mapped file.
     /// The cuts of a mapped file are found by reading the file a few KiB at a time
     /// (`newline_before`, `newline_after`): lines longer than those reads, on either side
     /// of a cut, kept or overlong, cut as the stream reader cuts.
@@ -1068,6 +1071,7 @@ mod tests {
         assert!(bytes[50_000..].iter().all(|&b| b == 0));
     }
 
+    /// (offset, bytes, overlong lines, skipped bytes) of each chunk of a mapped file.
     fn mapped_chunks_of(
         data: &[u8],
         chunk: usize,
