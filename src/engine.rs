@@ -1712,10 +1712,23 @@ impl<'s, O: Observer> Engine<'s, O> {
             }
         }
         let (series, index) = (&mut self.series, &mut self.series_index);
-        self.observer
-            .chunk(i, out.obs, &series_of, &mut |venue, stream, symbol| {
-                intern_series(series, index, venue, stream, symbol)
-            });
+        let (settings, segments) = (&self.settings, &out.segments);
+        self.observer.chunk(
+            i,
+            out.obs,
+            &series_of,
+            &mut |venue, stream, symbol| intern_series(series, index, venue, stream, symbol),
+            &mut |worker| {
+                // As the chunk was decoded: with the connection state it started with.
+                let job = Job {
+                    input: i as u32,
+                    offset: chunk.offset,
+                    frontier,
+                    assumed: segments[0].1.clone(),
+                };
+                decode_chunk(chunk.bytes.as_slice(), &job, settings, worker).obs
+            },
+        );
         Ok(())
     }
 

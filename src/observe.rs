@@ -101,13 +101,17 @@ pub trait Observer: Send {
 
     /// The state a worker gathered over one chunk of input `input`, in input order.
     /// `series_of[g]` is the series of the chunk's group `g`; `intern` gives the series of
-    /// a (venue, stream, symbol) that has no group in the chunk (skipped trades).
+    /// a (venue, stream, symbol) that has no group in the chunk (skipped trades). `redo`
+    /// decodes the chunk again with another worker and gives that worker's state, for
+    /// when what a worker gathered turns out not to be enough (the engine's own state is
+    /// left as it is).
     fn chunk(
         &mut self,
         input: usize,
         chunk: ChunkOf<Self>,
         series_of: &[usize],
         intern: &mut dyn FnMut(&'static str, u8, &str) -> usize,
+        redo: &mut dyn FnMut(&Self::Worker) -> ChunkOf<Self>,
     );
 
     /// A bucket with trades was closed (buckets of one series come in increasing order).
@@ -155,6 +159,7 @@ impl Observer for NoObserver {
         _chunk: (),
         _series_of: &[usize],
         _intern: &mut dyn FnMut(&'static str, u8, &str) -> usize,
+        _redo: &mut dyn FnMut(&NoObserver),
     ) {
     }
 

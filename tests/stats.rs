@@ -566,6 +566,43 @@ fn random_captures_match_the_reference() {
     }
 }
 
+/// A capture of several chunks (over 1 MiB each) in which AAA's trades come in two
+/// interleaved streams, one 3 s behind the other, in blocks of 10 and 50 messages (as two
+/// recorders merged into one file): a chunk that starts in a late block starts with dozens
+/// of trades older than the earlier chunk's latest, more than a worker logs per series, so
+/// the merge has the chunk decoded again to count them.
+fn two_streams_capture() -> Capture {
+    let mut c = Capture::default();
+    let mut recv = T0 + 200;
+    let mut id = 1;
+    let mut r = Lcg(5);
+    for line in 0..36_000u64 {
+        recv += 50;
+        let behind = line % 60 >= 10;
+        let time = recv - if behind { 3_000 } else { 0 };
+        let price = format!("{}.{}", 100 + r.below(3), r.below(10));
+        if line % 7 == 3 {
+            c.trade(recv, "BBB", line, recv - 5, &price, "1");
+        }
+        c.trade(recv, "AAA", id, time, &price, ["1", "2"][r.below(2) as usize]);
+        id += 1;
+    }
+    c
+}
+
+#[test]
+fn arrivals_older_than_an_earlier_chunk_count_past_the_log_cap() {
+    let cap = two_streams_capture();
+    let f = write_capture(&cap);
+    assert!(f.as_file().metadata().unwrap().len() > 4 << 20, "several chunks");
+    let got = stats_json(&["--format", "json", "-j", "2", f.path().to_str().unwrap()]);
+    check(&cap, &got);
+    let aaa = &got["symbols"][0];
+    assert_eq!(aaa["symbol"], "AAA");
+    // Every message of a late block is older than the one before the block.
+    assert!(aaa["out_of_order"].as_u64().unwrap() > 25_000, "{aaa}");
+}
+
 #[test]
 fn gates_fail_with_exit_3_and_name_the_symbol() {
     let cap = hand_made();
