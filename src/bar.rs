@@ -45,18 +45,20 @@ impl PartialBar {
         PartialBar::of_trade_with(key, price, size, side, true)
     }
 
-    /// [`PartialBar::of_trade`]; without `volumes` the base and buy volumes stay zero, in
-    /// this and in [`PartialBar::add_trade_with`] and [`PartialBar::remove_copies_with`]:
-    /// for passes that count and write no bars (`stats`, see `WorkerObs::VOLUMES`).
+    /// [`PartialBar::of_trade`]; without `full` the base and buy volumes stay zero, in
+    /// this and in [`PartialBar::add_trade_with`] and [`PartialBar::remove_copies_with`],
+    /// and open and close stay those of the trade the bar was made of (later trades do not
+    /// move them): for passes that count and write no bars (`stats`, see
+    /// `WorkerObs::FULL_BARS`), which read only the count, high, low and quote volume.
     #[inline(always)]
     pub fn of_trade_with(
         key: OrderKey,
         price: Decimal,
         size: Decimal,
         side: Side,
-        volumes: bool,
+        full: bool,
     ) -> PartialBar {
-        let base = if volumes { size.to_sum() } else { Sum::ZERO };
+        let base = if full { size.to_sum() } else { Sum::ZERO };
         PartialBar {
             open_key: key,
             open: price,
@@ -83,7 +85,8 @@ impl PartialBar {
         self.add_trade_with(key, price, size, side, true)
     }
 
-    /// [`PartialBar::add_trade`], with the base and buy volumes only if `volumes`.
+    /// [`PartialBar::add_trade`], with the base and buy volumes, open and close only if
+    /// `full`.
     #[inline(always)]
     pub fn add_trade_with(
         &mut self,
@@ -91,11 +94,11 @@ impl PartialBar {
         price: Decimal,
         size: Decimal,
         side: Side,
-        volumes: bool,
+        full: bool,
     ) -> Result<(), Overflow> {
         let quote = price.product(size);
         let buy = side == Side::Buy;
-        if !volumes {
+        if !full {
             if self.quote_volume.scale == quote.scale {
                 self.quote_volume.value = self
                     .quote_volume
@@ -132,13 +135,15 @@ impl PartialBar {
             self.volume = volume;
             self.quote_volume = quote_volume;
         }
-        if key < self.open_key {
-            self.open_key = key;
-            self.open = price;
-        }
-        if key > self.close_key {
-            self.close_key = key;
-            self.close = price;
+        if full {
+            if key < self.open_key {
+                self.open_key = key;
+                self.open = price;
+            }
+            if key > self.close_key {
+                self.close_key = key;
+                self.close = price;
+            }
         }
         if price > self.high {
             self.high = price;
@@ -162,21 +167,21 @@ impl PartialBar {
         self.remove_copies_with(price, size, side, n, true)
     }
 
-    /// [`PartialBar::remove_copies`], with the base and buy volumes only if `volumes`.
+    /// [`PartialBar::remove_copies`], with the base and buy volumes only if `full`.
     pub fn remove_copies_with(
         &mut self,
         price: Decimal,
         size: Decimal,
         side: Side,
         n: u64,
-        volumes: bool,
+        full: bool,
     ) -> Result<(), Overflow> {
         for _ in 0..n {
-            if volumes {
+            if full {
                 self.volume = self.volume.checked_sub(size.to_sum())?;
             }
             self.quote_volume = self.quote_volume.checked_sub(price.product(size))?;
-            if volumes && side == Side::Buy {
+            if full && side == Side::Buy {
                 self.buy_volume = self.buy_volume.checked_sub(size.to_sum())?;
             }
         }
@@ -313,7 +318,8 @@ mod tests {
                 (1u64..100_000, 0u8..4, 1u64..100_000, 0u8..4, any::<bool>()), 1..30),
         ) {
             // In place (scales agree) or rescaled, the sums are what `Sum::checked_add`
-            // makes of the trades one by one; a bar without volumes keeps the rest alike.
+            // makes of the trades one by one; a light bar (not `full`) has the same count,
+            // high, low and quote volume.
             let (mut full, mut light): (Option<PartialBar>, Option<PartialBar>) = (None, None);
             let (mut v, mut qv, mut bv) = (Sum::ZERO, Sum::ZERO, Sum::ZERO);
             let mut last = None;
@@ -326,10 +332,10 @@ mod tests {
                 if buy {
                     bv = bv.checked_add(q.to_sum()).unwrap();
                 }
-                for (bar, volumes) in [(&mut full, true), (&mut light, false)] {
+                for (bar, all) in [(&mut full, true), (&mut light, false)] {
                     match bar {
-                        None => *bar = Some(PartialBar::of_trade_with(k, p, q, side, volumes)),
-                        Some(b) => b.add_trade_with(k, p, q, side, volumes).unwrap(),
+                        None => *bar = Some(PartialBar::of_trade_with(k, p, q, side, all)),
+                        Some(b) => b.add_trade_with(k, p, q, side, all).unwrap(),
                     }
                 }
                 last = Some((p, q, side));
@@ -337,7 +343,7 @@ mod tests {
             let (mut full, mut light) = (full.unwrap(), light.unwrap());
             prop_assert_eq!((full.volume, full.quote_volume, full.buy_volume), (v, qv, bv));
             prop_assert_eq!((light.volume, light.buy_volume), (Sum::ZERO, Sum::ZERO));
-            let rest = |b: &PartialBar| (b.open_key, b.open, b.close_key, b.close, b.high, b.low, b.quote_volume, b.trades);
+            let rest = |b: &PartialBar| (b.high, b.low, b.quote_volume, b.trades);
             prop_assert_eq!(rest(&light), rest(&full));
             // A copy of the last trade taken out again.
             let (p, q, side) = last.unwrap();

@@ -553,10 +553,10 @@ impl<W: WorkerObs> ChunkState<'_, W> {
         }
         let key = order_key(t, self.job.input, self.job.offset + off as u64, i as u32);
         if g.bar.trades == 0 {
-            g.bar = PartialBar::of_trade_with(key, t.price, t.size, t.side, W::VOLUMES);
+            g.bar = PartialBar::of_trade_with(key, t.price, t.size, t.side, W::FULL_BARS);
         } else if g
             .bar
-            .add_trade_with(key, t.price, t.size, t.side, W::VOLUMES)
+            .add_trade_with(key, t.price, t.size, t.side, W::FULL_BARS)
             .is_err()
         {
             g.unindexed = true;
@@ -1199,8 +1199,9 @@ impl<'s> Engine<'s> {
 }
 
 impl<'s, O: Observer> Engine<'s, O> {
-    /// Whether the bars keep base and buy volumes (see [`WorkerObs::VOLUMES`]).
-    const VOLUMES: bool = <O::Worker as WorkerObs>::VOLUMES;
+    /// Whether the bars keep base and buy volumes, open and close (see
+    /// [`WorkerObs::FULL_BARS`]).
+    const FULL_BARS: bool = <O::Worker as WorkerObs>::FULL_BARS;
 
     /// An engine whose pass is also watched by `observer` (see [`crate::observe`]).
     pub fn with_observer(
@@ -1689,7 +1690,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                         if excess > 0 {
                             let price = Decimal::new(key.price.0, key.price.1);
                             let size = Decimal::new(key.size.0, key.size.1);
-                            let v = Self::VOLUMES;
+                            let v = Self::FULL_BARS;
                             if ob
                                 .bar
                                 .remove_copies_with(price, size, key.side, excess, v)
@@ -1792,12 +1793,13 @@ impl<'s, O: Observer> Engine<'s, O> {
             let b = &g.bar;
             let decides = (t.price == b.high && ob.bar.high < b.high)
                 || (t.price == b.low && ob.bar.low > b.low)
-                || (key == b.open_key && ob.bar.open_key >= key)
-                || (key == b.close_key && ob.bar.close_key <= key);
+                || (Self::FULL_BARS
+                    && ((key == b.open_key && ob.bar.open_key >= key)
+                        || (key == b.close_key && ob.bar.close_key <= key)));
             if decides
                 || !ob.obs.covers(t)
                 || bar
-                    .remove_copies_with(t.price, t.size, t.side, 1, Self::VOLUMES)
+                    .remove_copies_with(t.price, t.size, t.side, 1, Self::FULL_BARS)
                     .is_err()
             {
                 return false;
@@ -1878,7 +1880,7 @@ impl<'s, O: Observer> Engine<'s, O> {
                 let key = order_key(&t, i as u32, chunk.offset + off as u64, k as u32);
                 if ob
                     .bar
-                    .add_trade_with(key, t.price, t.size, t.side, Self::VOLUMES)
+                    .add_trade_with(key, t.price, t.size, t.side, Self::FULL_BARS)
                     .is_ok()
                 {
                     ob.obs.add(&t);

@@ -34,10 +34,11 @@ pub trait WorkerObs: Send + Sync {
     type Chunk: Default + Send;
     /// What is kept per (series, bucket) beside the partial bar.
     type Bucket: BucketObs;
-    /// Whether the bars need their base and buy volumes. False for passes that count and
-    /// write no bars (`stats`): those two sums then stay zero, and adding a trade costs
-    /// less (see [`crate::bar::PartialBar::add_trade_with`]).
-    const VOLUMES: bool = true;
+    /// Whether the bars need their base and buy volumes, open and close. False for passes
+    /// that count and write no bars (`stats`): those two sums then stay zero, open and
+    /// close are the first trade's, and adding a trade costs less (see
+    /// [`crate::bar::PartialBar::add_trade_with`]).
+    const FULL_BARS: bool = true;
 
     /// The state for a chunk of `len` bytes.
     #[inline(always)]

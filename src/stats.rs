@@ -574,7 +574,7 @@ impl WorkerObs for StatsWorker {
     type Chunk = StatsChunk;
     type Bucket = SigSet;
     /// The figures use the trade count, high, low and quote volume of the bars only.
-    const VOLUMES: bool = false;
+    const FULL_BARS: bool = false;
 
     fn chunk_state(&self, _len: usize) -> StatsChunk {
         StatsChunk {
