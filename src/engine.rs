@@ -1943,8 +1943,9 @@ impl<'s, O: Observer> Engine<'s, O> {
                 if *entry.key() >= limit {
                     break;
                 }
-                let (bucket, ob) = entry.remove_entry();
-                let ob = *ob;
+                // Read in its box: moved out whole (with its id set and the observer's
+                // state) it was 2 % of `stats`' samples, in `memcpy` of cold memory.
+                let (bucket, mut ob) = entry.remove_entry();
                 if self.fill {
                     if let Some((last, close)) = series.last {
                         let mut b = last + interval;
@@ -1955,7 +1956,8 @@ impl<'s, O: Observer> Engine<'s, O> {
                     }
                 }
                 self.sink.bar(si, bucket, &ob.bar);
-                self.observer.closed(si, bucket, &ob.bar, ob.obs);
+                let obs = std::mem::take(&mut ob.obs);
+                self.observer.closed(si, bucket, &ob.bar, obs);
                 series.last = Some((bucket, ob.bar.close));
             }
         }
