@@ -1938,30 +1938,78 @@ impl<'s, O: Observer> Engine<'s, O> {
     fn close_below(&mut self, limit: i64) {
         self.closed = limit;
         let interval = self.settings.interval;
+        // The buckets to close are taken out first, and their memory asked for ahead
+        // (`prefetch`): each was last touched when its last chunk was merged, so reading
+        // them one after the other waited on memory for each, several times (the bar, the
+        // observer's state, what that points to).
+        let mut closing = Vec::new();
         for (si, series) in self.series.iter_mut().enumerate() {
             while let Some(entry) = series.open.first_entry() {
                 if *entry.key() >= limit {
                     break;
                 }
-                // Read in its box: moved out whole (with its id set and the observer's
-                // state) it was 2 % of `stats`' samples, in `memcpy` of cold memory.
-                let (bucket, mut ob) = entry.remove_entry();
-                if self.fill {
-                    if let Some((last, close)) = series.last {
-                        let mut b = last + interval;
-                        while b < bucket {
-                            self.sink.fill(si, b, close);
-                            b += interval;
-                        }
-                    }
-                }
-                self.sink.bar(si, bucket, &ob.bar);
-                let obs = std::mem::take(&mut ob.obs);
-                self.observer.closed(si, bucket, &ob.bar, obs);
-                series.last = Some((bucket, ob.bar.close));
+                let (bucket, ob) = entry.remove_entry();
+                closing.push((si, bucket, ob));
             }
         }
+        // A few buckets ahead of the one closed, not all at once: the CPU keeps only so
+        // many reads of memory in flight, and a prefetch waits for a free one.
+        const AHEAD: usize = 8;
+        for (_, _, ob) in closing.iter().take(AHEAD) {
+            prefetch(&**ob);
+        }
+        for k in 0..closing.len() {
+            if let Some((_, _, ob)) = closing.get(k + AHEAD) {
+                prefetch(&**ob);
+            }
+            if let Some((_, _, ob)) = closing.get(k + AHEAD / 2) {
+                ob.obs.prefetch();
+            }
+            let (si, bucket, ob) = &mut closing[k];
+            let (si, bucket) = (*si, *bucket);
+            let series = &mut self.series[si];
+            if self.fill {
+                if let Some((last, close)) = series.last {
+                    let mut b = last + interval;
+                    while b < bucket {
+                        self.sink.fill(si, b, close);
+                        b += interval;
+                    }
+                }
+            }
+            self.sink.bar(si, bucket, &ob.bar);
+            // Read in its box: moved out whole (with its id set and the observer's state)
+            // it was 2 % of `stats`' samples, in `memcpy` of cold memory.
+            let obs = std::mem::take(&mut ob.obs);
+            self.observer.closed(si, bucket, &ob.bar, obs);
+            series.last = Some((bucket, ob.bar.close));
+        }
     }
+}
+
+/// Ask for the memory of `*v` ahead of reading it (a hint: nothing happens where the CPU
+/// has no such instruction).
+#[inline(always)]
+pub fn prefetch<T>(v: &T) {
+    prefetch_bytes(v as *const T as *const u8, std::mem::size_of::<T>());
+}
+
+/// [`prefetch`] of `len` bytes from `p` (which need not be valid: a prefetch never faults).
+#[inline(always)]
+pub fn prefetch_bytes(p: *const u8, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let mut at = 0;
+        while at < len {
+            // SAFETY: `_mm_prefetch` only hints the cache; it reads nothing and cannot
+            // fault, whatever the address.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(at) as *const i8) };
+            at += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, len);
 }
 
 fn intern_series<B>(

@@ -89,6 +89,10 @@ pub trait BucketObs: Default + Send {
     /// Whether adding `t` again would leave the state as it is (false when unsure): a
     /// merge may then keep a copy of a trade already added (see `Engine::drop_copies`).
     fn covers(&self, t: &Trade) -> bool;
+    /// Ask for the memory that closing the bucket will read (see `crate::engine::prefetch`),
+    /// when the bucket is about to be closed.
+    #[inline(always)]
+    fn prefetch(&self) {}
 }
 
 /// Hooks that run where chunks are merged and buckets closed (one thread, input order).

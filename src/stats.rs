@@ -373,6 +373,15 @@ impl BucketObs for SigSet {
         self.late.extend_from_slice(&other.tidy);
     }
 
+    /// The list of pieces (read to count and free them) and the first late signatures.
+    fn prefetch(&self) {
+        use crate::engine::prefetch_bytes;
+        prefetch_bytes(self.pieces.as_ptr() as *const u8, size_of_val(&self.pieces[..]));
+        if !self.late.is_empty() {
+            prefetch_bytes(self.late.as_ptr() as *const u8, 64);
+        }
+    }
+
     /// Whether `t`'s signature is in the set already (the distinct counts then stay as they
     /// are if it is added again).
     fn covers(&self, t: &Trade) -> bool {
