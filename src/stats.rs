@@ -367,6 +367,38 @@ impl BucketObs for SigSet {
             }
             return;
         }
+        // The other list overlaps this one in time. Its signatures up to the last time here
+        // go to `late`; those after it, as they are most of the list, stay tidy (checked
+        // at close, each late one is a search of cold memory).
+        let cut = first.partition_point(|s| s.time <= end);
+        if cut < first.len() {
+            self.late.extend_from_slice(&first[..cut]);
+            let mut moved = 0;
+            for (k, s) in first[..cut].iter().enumerate() {
+                if k == 0 || first[k - 1].time != s.time {
+                    moved += 1;
+                }
+            }
+            let mut rest = if other.pieces.is_empty() {
+                std::mem::take(&mut other.tidy)
+            } else {
+                other.pieces.remove(0)
+            };
+            rest.drain(..cut);
+            self.pieces.push(std::mem::take(&mut self.tidy));
+            if other.pieces.is_empty() && other.tidy.is_empty() {
+                self.tidy = rest;
+            } else {
+                self.pieces.push(rest);
+                self.pieces.append(&mut other.pieces);
+                self.tidy = other.tidy;
+            }
+            // The last run is in what stays tidy, as it comes after `end`.
+            self.times += other.times - moved;
+            self.run = other.run;
+            self.filter = other.filter;
+            return;
+        }
         for p in &other.pieces {
             self.late.extend_from_slice(p);
         }
