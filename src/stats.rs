@@ -208,6 +208,22 @@ impl SigSet {
             .push(std::mem::replace(&mut self.tidy, Vec::with_capacity(room)));
     }
 
+    /// [`SigSet::split`] in a run of one trade time: the run moves to the new list (a
+    /// time stays in one piece), the rest of the full one becomes a piece. Growing the
+    /// list instead copied all of it, to memory not read for long (most of `stats`'
+    /// reallocations).
+    #[cold]
+    fn split_run(&mut self) {
+        let from = self.tidy.len() - self.run;
+        let mut next = Vec::with_capacity(2 * self.tidy.capacity());
+        next.extend_from_slice(&self.tidy[from..]);
+        self.tidy.truncate(from);
+        let full = std::mem::replace(&mut self.tidy, next);
+        if !full.is_empty() {
+            self.pieces.push(full);
+        }
+    }
+
     /// The filter of the last run, made again from its signatures.
     fn refilter(&mut self) {
         let run = &self.tidy[self.tidy.len() - self.run..];
@@ -298,6 +314,9 @@ impl BucketObs for SigSet {
                 }
                 if self.filter.add(&s) && run_has(run, s.time, s.price, s.size) {
                     return;
+                }
+                if self.tidy.len() == self.tidy.capacity() {
+                    self.split_run();
                 }
                 self.run += 1;
             }
