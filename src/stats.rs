@@ -427,7 +427,10 @@ impl BucketObs for SigSet {
     /// The list of pieces (read to count and free them) and the first late signatures.
     fn prefetch(&self) {
         use crate::engine::prefetch_bytes;
-        prefetch_bytes(self.pieces.as_ptr() as *const u8, size_of_val(&self.pieces[..]));
+        prefetch_bytes(
+            self.pieces.as_ptr() as *const u8,
+            size_of_val(&self.pieces[..]),
+        );
         if !self.late.is_empty() {
             prefetch_bytes(self.late.as_ptr() as *const u8, 64);
         }

@@ -584,7 +584,14 @@ fn two_streams_capture() -> Capture {
         if line % 7 == 3 {
             c.trade(recv, "BBB", line, recv - 5, &price, "1");
         }
-        c.trade(recv, "AAA", id, time, &price, ["1", "2"][r.below(2) as usize]);
+        c.trade(
+            recv,
+            "AAA",
+            id,
+            time,
+            &price,
+            ["1", "2"][r.below(2) as usize],
+        );
         id += 1;
     }
     c
@@ -594,7 +601,10 @@ fn two_streams_capture() -> Capture {
 fn arrivals_older_than_an_earlier_chunk_count_past_the_log_cap() {
     let cap = two_streams_capture();
     let f = write_capture(&cap);
-    assert!(f.as_file().metadata().unwrap().len() > 4 << 20, "several chunks");
+    assert!(
+        f.as_file().metadata().unwrap().len() > 4 << 20,
+        "several chunks"
+    );
     let got = stats_json(&["--format", "json", "-j", "2", f.path().to_str().unwrap()]);
     check(&cap, &got);
     let aaa = &got["symbols"][0];
