@@ -574,7 +574,6 @@ fn random_captures_match_the_reference() {
 fn two_streams_capture() -> Capture {
     let mut c = Capture::default();
     let mut recv = T0 + 200;
-    let mut id = 1;
     let mut r = Lcg(5);
     for line in 0..36_000u64 {
         recv += 50;
@@ -584,15 +583,8 @@ fn two_streams_capture() -> Capture {
         if line % 7 == 3 {
             c.trade(recv, "BBB", line, recv - 5, &price, "1");
         }
-        c.trade(
-            recv,
-            "AAA",
-            id,
-            time,
-            &price,
-            ["1", "2"][r.below(2) as usize],
-        );
-        id += 1;
+        let qty = ["1", "2"][r.below(2) as usize];
+        c.trade(recv, "AAA", line + 1, time, &price, qty);
     }
     c
 }
