@@ -322,9 +322,9 @@ fn next_mapped_chunk_sized(
     }
     // The line that crosses `target` starts after the last newline before it, and may
     // run to `line_start + max_line` before it is too long.
-    let line_start = newline_before(map, pos, target).map_or(pos, |i| i + 1);
+    let line_start = find_newline(map, pos, target, true).map_or(pos, |i| i + 1);
     let window_end = (line_start + max_line + 1).min(len);
-    match newline_after(map, target, window_end) {
+    match find_newline(map, target, window_end, false) {
         Some(i) => Some(chunk(i + 1, 0)),
         // The last line, without a newline, and not too long.
         None if len - line_start <= max_line => Some(chunk(len, 0)),
@@ -357,38 +357,36 @@ fn next_mapped_chunk_sized(
 /// map, whose faults past the cut are handled.
 const CUT_READ: usize = 4 << 10;
 
-/// The index of the last newline in `map[from..to]`.
-fn newline_before(map: &Mapped, from: usize, to: usize) -> Option<usize> {
+/// The index of the last newline in `map[from..to]` (`last`), or of the first: read in
+/// blocks of [`CUT_READ`] from that end, the map searched instead if a read fails.
+fn find_newline(map: &Mapped, from: usize, to: usize, last: bool) -> Option<usize> {
+    let search = |b: &[u8]| {
+        if last {
+            memchr::memrchr(b'\n', b)
+        } else {
+            memchr::memchr(b'\n', b)
+        }
+    };
     let mut buf = [0u8; CUT_READ];
-    let mut hi = to;
-    while hi > from {
-        let lo = hi.saturating_sub(CUT_READ).max(from);
-        let b = &mut buf[..hi - lo];
-        if map.read_exact_at(b, lo as u64).is_err() {
-            return memchr::memrchr(b'\n', &map[from..hi]).map(|i| from + i);
+    let (mut lo, mut hi) = (from, to);
+    while lo < hi {
+        let (a, z) = if last {
+            (hi.saturating_sub(CUT_READ).max(lo), hi)
+        } else {
+            (lo, (lo + CUT_READ).min(hi))
+        };
+        let b = &mut buf[..z - a];
+        if map.read_exact_at(b, a as u64).is_err() {
+            return search(&map[lo..hi]).map(|i| lo + i);
         }
-        if let Some(i) = memchr::memrchr(b'\n', b) {
-            return Some(lo + i);
+        if let Some(i) = search(b) {
+            return Some(a + i);
         }
-        hi = lo;
-    }
-    None
-}
-
-/// The index of the first newline in `map[from..to]`.
-fn newline_after(map: &Mapped, from: usize, to: usize) -> Option<usize> {
-    let mut buf = [0u8; CUT_READ];
-    let mut lo = from;
-    while lo < to {
-        let hi = (lo + CUT_READ).min(to);
-        let b = &mut buf[..hi - lo];
-        if map.read_exact_at(b, lo as u64).is_err() {
-            return memchr::memchr(b'\n', &map[lo..to]).map(|i| lo + i);
+        if last {
+            hi = a;
+        } else {
+            lo = z;
         }
-        if let Some(i) = memchr::memchr(b'\n', b) {
-            return Some(lo + i);
-        }
-        lo = hi;
     }
     None
 }
@@ -1008,7 +1006,7 @@ mod tests {
     }
 
     /// The cuts of a mapped file are found by reading the file a few KiB at a time
-    /// (`newline_before`, `newline_after`): lines longer than those reads, on either side
+    /// (`find_newline`, both ways): lines longer than those reads, on either side
     /// of a cut, kept or overlong, cut as the stream reader cuts.
     #[test]
     fn cuts_across_several_reads_match_the_stream_reader() {
