@@ -654,7 +654,7 @@ fn decode_chunk<W: WorkerObs>(bytes: &[u8], job: &Job, s: &Settings, worker: &W)
         job,
         s,
         worker,
-        obs: worker.chunk_state(bytes.len()),
+        obs: worker.chunk_state(),
         recv: None,
         counts: Counts::default(),
         // About 250 chunk buckets in a dense 1 MiB chunk: no regrowth of the groups there.

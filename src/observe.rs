@@ -40,9 +40,9 @@ pub trait WorkerObs: Send + Sync {
     /// [`crate::bar::PartialBar::add_trade_with`]).
     const FULL_BARS: bool = true;
 
-    /// The state for a chunk of `len` bytes.
+    /// The state for a new chunk.
     #[inline(always)]
-    fn chunk_state(&self, _len: usize) -> Self::Chunk {
+    fn chunk_state(&self) -> Self::Chunk {
         Self::Chunk::default()
     }
 

@@ -210,8 +210,7 @@ impl SigSet {
 
     /// [`SigSet::split`] in a run of one trade time: the run moves to the new list (a
     /// time stays in one piece), the rest of the full one becomes a piece. Growing the
-    /// list instead copied all of it, to memory not read for long (most of `stats`'
-    /// reallocations).
+    /// list instead copied all of it, to memory not read for long.
     #[cold]
     fn split_run(&mut self) {
         let from = self.tidy.len() - self.run;
@@ -392,12 +391,7 @@ impl BucketObs for SigSet {
         let cut = first.partition_point(|s| s.time <= end);
         if cut < first.len() {
             self.late.extend_from_slice(&first[..cut]);
-            let mut moved = 0;
-            for (k, s) in first[..cut].iter().enumerate() {
-                if k == 0 || first[k - 1].time != s.time {
-                    moved += 1;
-                }
-            }
+            let moved = first[..cut].chunk_by(|a, b| a.time == b.time).count() as u64;
             let mut rest = if other.pieces.is_empty() {
                 std::mem::take(&mut other.tidy)
             } else {
@@ -639,7 +633,7 @@ impl WorkerObs for StatsWorker {
     /// The figures use the trade count, high, low and quote volume of the bars only.
     const FULL_BARS: bool = false;
 
-    fn chunk_state(&self, _len: usize) -> StatsChunk {
+    fn chunk_state(&self) -> StatsChunk {
         // Room for the series of a chunk of a busy capture (the 1 GB benchmark has 59
         // symbols, about 200 groups per chunk) from the start: grown from empty, these
         // were reallocated and rehashed five or six times per chunk.
@@ -1504,7 +1498,7 @@ mod tests {
                     }
                     if next(10) == 0 || k + 1 == n {
                         let replay = |w: &StatsWorker| {
-                            let mut c = w.chunk_state(0);
+                            let mut c = w.chunk_state();
                             for (si, t, late) in &events {
                                 if *late {
                                     w.skipped(&mut c, t, SKIP_LATE);
