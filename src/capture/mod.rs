@@ -1030,19 +1030,7 @@ mod tests {
             .flat_map(|c| [(c, 1 << 20), (c, 20_000)])
         {
             let mapped = mapped_chunks_of(&data, chunk, max_line);
-            let rx = stream_chunks_sized(Box::new(io::Cursor::new(data.clone())), chunk, max_line);
-            let streamed: Vec<(u64, Vec<u8>, u64, u64)> = rx
-                .into_iter()
-                .map(|c| {
-                    let c = c.unwrap();
-                    (
-                        c.offset,
-                        c.bytes.as_slice().to_vec(),
-                        c.overlong_lines,
-                        c.skipped,
-                    )
-                })
-                .collect();
+            let streamed = streamed_chunks_of(&data, chunk, max_line);
             assert!(mapped.len() > 10, "{} chunks", mapped.len());
             assert_eq!(mapped, streamed, "chunk {chunk}, max_line {max_line}");
         }
@@ -1067,6 +1055,26 @@ mod tests {
         assert_eq!(bytes.len(), data.len());
         assert_eq!(&bytes[..50_000], &data[..50_000]);
         assert!(bytes[50_000..].iter().all(|&b| b == 0));
+    }
+
+    /// [`mapped_chunks_of`] for the stream reader.
+    fn streamed_chunks_of(
+        data: &[u8],
+        chunk: usize,
+        max_line: usize,
+    ) -> Vec<(u64, Vec<u8>, u64, u64)> {
+        let rx = stream_chunks_sized(Box::new(io::Cursor::new(data.to_vec())), chunk, max_line);
+        rx.into_iter()
+            .map(|c| {
+                let c = c.unwrap();
+                (
+                    c.offset,
+                    c.bytes.as_slice().to_vec(),
+                    c.overlong_lines,
+                    c.skipped,
+                )
+            })
+            .collect()
     }
 
     /// (offset, bytes, overlong lines, skipped bytes) of each chunk of a mapped file.
@@ -1122,14 +1130,7 @@ mod tests {
                 data.extend_from_slice(&line);
             }
             let mapped = mapped_chunks_of(&data, chunk, max_line);
-            let rx = stream_chunks_sized(Box::new(io::Cursor::new(data.clone())), chunk, max_line);
-            let streamed: Vec<(u64, Vec<u8>, u64, u64)> = rx
-                .into_iter()
-                .map(|c| {
-                    let c = c.unwrap();
-                    (c.offset, c.bytes.as_slice().to_vec(), c.overlong_lines, c.skipped)
-                })
-                .collect();
+            let streamed = streamed_chunks_of(&data, chunk, max_line);
             // Empty chunks carry nothing but a skipped line; compare the rest exactly.
             let useful = |v: &[(u64, Vec<u8>, u64, u64)]| -> Vec<(u64, Vec<u8>, u64, u64)> {
                 v.iter().filter(|c| !c.1.is_empty() || c.2 > 0).cloned().collect()
