@@ -15,7 +15,8 @@
 //! - [`venue`]: venue decoders.
 //! - [`trade`], [`decimal`], [`time`]: the domain values.
 //! - [`bar`], [`dedup`], [`engine`]: aggregation.
-//! - [`observe`], [`stats`], [`gate`]: the quality report that watches the same pass.
+//! - [`observe`], [`stats`], [`sigset`], [`gate`]: the quality report that watches the same
+//!   pass.
 //! - [`select`]: which symbols and times a run keeps.
 //! - [`output`], [`report`], [`progress`]: what users see.
 //! - [`hook`]: pauses for the integration tests (kill mid-write, truncate a mapped input).
@@ -37,6 +38,7 @@ pub mod output;
 pub mod progress;
 pub mod report;
 pub mod select;
+pub mod sigset;
 pub mod stats;
 #[cfg(test)]
 mod testrng;
