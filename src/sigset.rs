@@ -119,26 +119,43 @@ impl Eq for Sig {}
 /// trade out of time order (or in a run of more than [`RUN_SCAN`] equal times), or a list
 /// that overlaps in time, goes to `late`, which is checked against the tidy list only when
 /// the bucket closes. A trade whose signature does not pack goes to `wide`; a bucket that
-/// has any is counted from all its signatures in plain form when it closes.
+/// has any is counted from all its signatures in plain form when it closes. What most
+/// sets never need is in [`Extra`], so that a set is small: one is in every chunk group of
+/// the engine.
 #[derive(Debug, Default)]
 pub struct SigSet {
-    /// Earlier pieces of the tidy list, as the chunks made them and as a full list was set
-    /// aside for a new one (kept, not appended to `tidy`: copies were most of the merge's
-    /// work, and of a growing list's); each ends before the next starts. A set with pieces
-    /// has a tidy list.
-    pieces: Vec<Vec<Sig>>,
     /// The last piece of the tidy list.
     tidy: Vec<Sig>,
+    /// The time of its last signature, here to spare a read of the list per trade.
+    last: i64,
     /// Distinct trade times in `tidy`, and how many signatures share the last one.
     times: u64,
     run: usize,
     /// A filter of that run, to spare most searches of it; made when the run gets its
     /// second signature (so stale while `run` is 1).
     filter: RunFilter,
+    extra: Option<Box<Extra>>,
+}
+
+/// The parts of a [`SigSet`] that most never need.
+#[derive(Debug, Default)]
+struct Extra {
+    /// Earlier pieces of the tidy list, as the chunks made them and as a full list was set
+    /// aside for a new one (kept, not appended to `tidy`: copies were most of the merge's
+    /// work, and of a growing list's); each ends before the next starts. A set with pieces
+    /// has a tidy list.
+    pieces: Vec<Vec<Sig>>,
     /// Signatures not yet checked against `tidy` (in any order, copies allowed).
     late: Vec<Sig>,
     wide: Vec<WideSig>,
 }
+
+/// Nothing, for the parts of a set it does not have.
+static NO_EXTRA: Extra = Extra {
+    pieces: Vec::new(),
+    late: Vec::new(),
+    wide: Vec::new(),
+};
 
 /// The longest run of equal trade times searched for a copy as trades come.
 const RUN_SCAN: usize = 32;
@@ -190,8 +207,9 @@ impl SigSet {
     /// The tidy signatures of trade time `t`: all in one piece, since each piece ends
     /// before the next starts.
     fn at_time(&self, t: i64) -> &[Sig] {
-        let k = self.pieces.partition_point(|p| p[p.len() - 1].time < t);
-        let piece = self.pieces.get(k).unwrap_or(&self.tidy);
+        let pieces = &self.extra().pieces;
+        let k = pieces.partition_point(|p| p[p.len() - 1].time < t);
+        let piece = pieces.get(k).unwrap_or(&self.tidy);
         let lo = piece.partition_point(|s| s.time < t);
         let n = piece[lo..].iter().take_while(|s| s.time == t).count();
         &piece[lo..lo + n]
@@ -202,8 +220,8 @@ impl SigSet {
     #[cold]
     fn split(&mut self) {
         let room = 2 * self.tidy.capacity();
-        self.pieces
-            .push(std::mem::replace(&mut self.tidy, Vec::with_capacity(room)));
+        let full = std::mem::replace(&mut self.tidy, Vec::with_capacity(room));
+        self.extra_mut().pieces.push(full);
     }
 
     /// [`SigSet::split`] in a run of one trade time: the run moves to the new list (a
@@ -217,7 +235,7 @@ impl SigSet {
         self.tidy.truncate(from);
         let full = std::mem::replace(&mut self.tidy, next);
         if !full.is_empty() {
-            self.pieces.push(full);
+            self.extra_mut().pieces.push(full);
         }
     }
 
@@ -234,17 +252,17 @@ impl SigSet {
 
     /// Distinct signatures and distinct trade times.
     pub(crate) fn distinct(mut self) -> (u64, u64) {
-        if !self.wide.is_empty() {
+        let Some(extra) = self.extra.as_mut() else {
+            return (self.tidy.len() as u64, self.times);
+        };
+        if !extra.wide.is_empty() {
             return self.distinct_wide();
         }
-        let tidy: u64 = self.pieces.iter().map(|p| p.len() as u64).sum();
+        let tidy: u64 = extra.pieces.iter().map(|p| p.len() as u64).sum();
         let (mut sigs, mut times) = (tidy + self.tidy.len() as u64, self.times);
-        if self.late.is_empty() {
-            return (sigs, times);
-        }
         // The late signatures in order, without copies; each new one counts, and so does
         // its time when the tidy list does not have it.
-        let mut late = std::mem::take(&mut self.late);
+        let mut late = std::mem::take(&mut extra.late);
         late.sort_unstable_by_key(|s| s.time);
         let mut i = 0;
         while i < late.len() {
@@ -272,10 +290,11 @@ impl SigSet {
     /// [`SigSet::distinct`] of a set with signatures that do not pack: all of them in
     /// plain form, sorted.
     #[cold]
-    fn distinct_wide(self) -> (u64, u64) {
-        let mut all = self.wide;
-        all.extend(self.pieces.iter().flatten().map(Sig::wide));
-        all.extend(self.tidy.iter().chain(&self.late).map(Sig::wide));
+    fn distinct_wide(mut self) -> (u64, u64) {
+        let extra = *self.extra.take().unwrap_or_default();
+        let mut all = extra.wide;
+        all.extend(extra.pieces.iter().flatten().map(Sig::wide));
+        all.extend(self.tidy.iter().chain(&extra.late).map(Sig::wide));
         all.sort_unstable();
         let sigs = 1 + all.windows(2).filter(|w| w[0] != w[1]).count() as u64;
         let times = 1 + all.windows(2).filter(|w| w[0].0 != w[1].0).count() as u64;
@@ -287,23 +306,24 @@ impl BucketObs for SigSet {
     #[inline(always)]
     fn add(&mut self, t: &Trade) {
         let Some(s) = Sig::of(t) else {
-            self.wide.push((t.time, t.price, t.size));
+            self.extra_mut().wide.push((t.time, t.price, t.size));
             return;
         };
-        match self.tidy.last() {
+        let last = (!self.tidy.is_empty()).then_some(self.last);
+        match last {
             None => {
                 self.tidy.reserve(8);
                 self.times = 1;
                 self.run = 1;
             }
-            Some(last) if s.time > last.time => {
+            Some(last) if s.time > last => {
                 self.times += 1;
                 self.run = 1;
                 if self.tidy.len() == self.tidy.capacity() {
                     self.split();
                 }
             }
-            Some(last) if s.time == last.time && self.run < RUN_SCAN => {
+            Some(last) if s.time == last && self.run < RUN_SCAN => {
                 let run = &self.tidy[self.tidy.len() - self.run..];
                 // The filter is made when a run gets its second signature.
                 if self.run == 1 {
@@ -318,37 +338,94 @@ impl BucketObs for SigSet {
                 self.run += 1;
             }
             Some(_) => {
-                self.late.push(s);
+                self.extra_mut().late.push(s);
                 return;
             }
         }
+        self.last = s.time;
         self.tidy.push(s);
     }
 
-    fn merge(&mut self, mut other: SigSet) {
-        append(&mut self.wide, std::mem::take(&mut other.wide));
-        append(&mut self.late, std::mem::take(&mut other.late));
+    fn merge(&mut self, other: SigSet) {
+        self.merge_lists(other);
+        if let Some(s) = self.tidy.last() {
+            self.last = s.time;
+        }
+        if self.extra.as_ref().is_some_and(|e| e.is_empty()) {
+            self.extra = None;
+        }
+    }
+
+    /// The parts read when the bucket closes, if any.
+    fn prefetch(&self) {
+        use crate::engine::prefetch_bytes;
+        if let Some(e) = &self.extra {
+            prefetch_bytes(e.pieces.as_ptr() as *const u8, size_of_val(&e.pieces[..]));
+            if !e.late.is_empty() {
+                prefetch_bytes(e.late.as_ptr() as *const u8, 64);
+            }
+        }
+    }
+
+    /// Whether `t`'s signature is in the set already (the distinct counts then stay as they
+    /// are if it is added again).
+    fn covers(&self, t: &Trade) -> bool {
+        let Some(s) = Sig::of(t) else {
+            return false;
+        };
+        let late = &self.extra().late;
+        self.at_time(s.time).contains(&s) || (late.len() <= COVERS_SCAN && late.contains(&s))
+    }
+}
+
+impl Extra {
+    fn is_empty(&self) -> bool {
+        self.pieces.is_empty() && self.late.is_empty() && self.wide.is_empty()
+    }
+}
+
+impl SigSet {
+    fn extra(&self) -> &Extra {
+        self.extra.as_deref().unwrap_or(&NO_EXTRA)
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_default()
+    }
+
+    /// [`BucketObs::merge`] but for `last` and an empty `extra`.
+    fn merge_lists(&mut self, mut other: SigSet) {
+        let mut theirs = other.extra.take().map(|b| *b).unwrap_or_default();
+        if !theirs.wide.is_empty() || !theirs.late.is_empty() {
+            let mine = self.extra_mut();
+            append(&mut mine.wide, std::mem::take(&mut theirs.wide));
+            append(&mut mine.late, std::mem::take(&mut theirs.late));
+        }
         if other.tidy.is_empty() {
             // (A set with pieces has a tidy list too.)
             return;
         }
         if self.tidy.is_empty() {
-            let (wide, late) = (
-                std::mem::take(&mut self.wide),
-                std::mem::take(&mut self.late),
-            );
+            let mine = self.extra.take();
+            if !theirs.is_empty() {
+                other.extra = Some(Box::new(theirs));
+            }
             *self = other;
-            (self.wide, self.late) = (wide, late);
+            if let Some(e) = mine {
+                let x = self.extra_mut();
+                (x.wide, x.late) = (e.wide, e.late);
+            }
             return;
         }
         let end = self.tidy[self.tidy.len() - 1].time;
-        let first = other.pieces.first().unwrap_or(&other.tidy);
+        let first = theirs.pieces.first().unwrap_or(&other.tidy);
         let start = first[0].time;
         if end < start {
             // Pieces of their own: no copy (they are searched by time, see `at_time`).
-            self.pieces.push(std::mem::take(&mut self.tidy));
-            self.pieces.append(&mut other.pieces);
-            self.tidy = other.tidy;
+            let full = std::mem::replace(&mut self.tidy, other.tidy);
+            let pieces = &mut self.extra_mut().pieces;
+            pieces.push(full);
+            pieces.append(&mut theirs.pieces);
             self.times += other.times;
             self.run = other.run;
             self.filter = other.filter;
@@ -367,12 +444,13 @@ impl BucketObs for SigSet {
             }
             self.tidy.extend_from_slice(&first[head..]);
             self.times += other.times - 1;
-            let whole = other.pieces.is_empty() && head == other.tidy.len();
-            if !other.pieces.is_empty() {
+            let whole = theirs.pieces.is_empty() && head == other.tidy.len();
+            if !theirs.pieces.is_empty() {
                 // Its first piece went into `tidy` above; the rest follow as they are.
-                self.pieces.push(std::mem::take(&mut self.tidy));
-                self.pieces.extend(other.pieces.into_iter().skip(1));
-                self.tidy = other.tidy;
+                let full = std::mem::replace(&mut self.tidy, other.tidy);
+                let pieces = &mut self.extra_mut().pieces;
+                pieces.push(full);
+                pieces.extend(theirs.pieces.into_iter().skip(1));
             }
             if whole {
                 self.run = self.tidy.len() - from;
@@ -388,20 +466,21 @@ impl BucketObs for SigSet {
         // at close, each late one is a search of cold memory).
         let cut = first.partition_point(|s| s.time <= end);
         if cut < first.len() {
-            self.late.extend_from_slice(&first[..cut]);
             let moved = first[..cut].chunk_by(|a, b| a.time == b.time).count() as u64;
-            let mut rest = if other.pieces.is_empty() {
+            let mut rest = if theirs.pieces.is_empty() {
                 std::mem::take(&mut other.tidy)
             } else {
-                other.pieces.remove(0)
+                theirs.pieces.remove(0)
             };
-            rest.drain(..cut);
-            self.pieces.push(std::mem::take(&mut self.tidy));
-            if other.pieces.is_empty() && other.tidy.is_empty() {
+            let full = std::mem::take(&mut self.tidy);
+            let mine = self.extra_mut();
+            mine.late.extend(rest.drain(..cut));
+            mine.pieces.push(full);
+            if theirs.pieces.is_empty() && other.tidy.is_empty() {
                 self.tidy = rest;
             } else {
-                self.pieces.push(rest);
-                self.pieces.append(&mut other.pieces);
+                mine.pieces.push(rest);
+                mine.pieces.append(&mut theirs.pieces);
                 self.tidy = other.tidy;
             }
             // The last run is in what stays tidy, as it comes after `end`.
@@ -410,32 +489,11 @@ impl BucketObs for SigSet {
             self.filter = other.filter;
             return;
         }
-        for p in &other.pieces {
-            self.late.extend_from_slice(p);
+        let late = &mut self.extra_mut().late;
+        for p in &theirs.pieces {
+            late.extend_from_slice(p);
         }
-        self.late.extend_from_slice(&other.tidy);
-    }
-
-    /// The list of pieces (read to count and free them) and the first late signatures.
-    fn prefetch(&self) {
-        use crate::engine::prefetch_bytes;
-        prefetch_bytes(
-            self.pieces.as_ptr() as *const u8,
-            size_of_val(&self.pieces[..]),
-        );
-        if !self.late.is_empty() {
-            prefetch_bytes(self.late.as_ptr() as *const u8, 64);
-        }
-    }
-
-    /// Whether `t`'s signature is in the set already (the distinct counts then stay as they
-    /// are if it is added again).
-    fn covers(&self, t: &Trade) -> bool {
-        let Some(s) = Sig::of(t) else {
-            return false;
-        };
-        self.at_time(s.time).contains(&s)
-            || (self.late.len() <= COVERS_SCAN && self.late.contains(&s))
+        late.extend_from_slice(&other.tidy);
     }
 }
 
@@ -530,7 +588,7 @@ mod tests {
                 match &mut part {
                     Some(set) => {
                         set.add(&trade(*t, p, q));
-                        split_parts += !set.pieces.is_empty() as u32;
+                        split_parts += !set.extra().pieces.is_empty() as u32;
                     }
                     None => all.add(&trade(*t, p, q)),
                 }
