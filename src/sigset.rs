@@ -194,6 +194,15 @@ impl RunFilter {
 }
 
 impl SigSet {
+    /// The parts of the set most never need (empty ones when it has none).
+    fn extra(&self) -> &Extra {
+        self.extra.as_deref().unwrap_or(&NO_EXTRA)
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_default()
+    }
+
     /// Room for signatures in the tidy list (0 until the first is added or room reserved).
     pub(crate) fn room(&self) -> usize {
         self.tidy.capacity()
@@ -385,14 +394,6 @@ impl Extra {
 }
 
 impl SigSet {
-    fn extra(&self) -> &Extra {
-        self.extra.as_deref().unwrap_or(&NO_EXTRA)
-    }
-
-    fn extra_mut(&mut self) -> &mut Extra {
-        self.extra.get_or_insert_default()
-    }
-
     /// [`BucketObs::merge`] but for `last` and an empty `extra`.
     fn merge_lists(&mut self, mut other: SigSet) {
         let mut theirs = other.extra.take().map(|b| *b).unwrap_or_default();
