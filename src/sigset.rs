@@ -10,8 +10,9 @@ use crate::trade::Trade;
 /// `scale << 56 | mantissa`, which holds every mantissa below 2^56 (about 7.2e16: any of
 /// up to 16 digits; a trade with a larger one is kept apart, see [`SigSet`]). Prices and sizes
 /// compare by value (`1.10` equals `1.1`, through [`Decimal`]'s order), so nothing is
-/// normalised per trade. Half the size of three plain fields: the lists of signatures are
-/// most of what `stats` keeps beyond `aggregate`, and their memory most of its extra time.
+/// normalised per trade. Under a third of the size of three plain fields ([`WideSig`], 80
+/// bytes): the lists of signatures are most of what `stats` keeps beyond `aggregate`, and
+/// keeping them is most of its extra time (docs/stats.md, "Signatures, part by part").
 #[derive(Clone, Copy, Debug)]
 struct Sig {
     time: i64,
