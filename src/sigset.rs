@@ -117,11 +117,11 @@ impl Eq for Sig {}
 /// they go to a *tidy* list: in time order and without copies (a copy is found among the
 /// few signatures of the last trade time), so its counts are known at any time, and two
 /// tidy lists of which one ends before (or where) the other starts join as they are. A
-/// trade out of time order (or in a run of more than [`RUN_SCAN`] equal times), or a list
+/// trade out of time order (or in a run of more than `RUN_SCAN` equal times), or a list
 /// that overlaps in time, goes to `late`, which is checked against the tidy list only when
 /// the bucket closes. A trade whose signature does not pack goes to `wide`; a bucket that
 /// has any is counted from all its signatures in plain form when it closes. What most
-/// sets never need is in [`Extra`], so that a set is small: one is in every chunk group of
+/// sets never need is in `Extra`, so that a set is small: one is in every chunk group of
 /// the engine.
 #[derive(Debug, Default)]
 pub struct SigSet {
