@@ -98,6 +98,8 @@ pub struct AggregateArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Output directory (DIR/<venue>/<SYMBOL>.csv), or - for one long CSV on stdout.
+    // The angle brackets are for `--help`, which shows this text as it is.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(short, long, value_name = "DIR", default_value = "bars")]
     pub output: PathBuf,
 

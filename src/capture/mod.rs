@@ -392,7 +392,7 @@ fn find_newline(map: &Mapped, from: usize, to: usize, last: bool) -> Option<usiz
 }
 
 /// Let the kernel drop the pages of a mapped chunk once it is decoded, all but
-/// [`FAULT_AROUND_BYTES`] at each end; those, and pages a merge reads again (a re-read of
+/// `FAULT_AROUND_BYTES` at each end; those, and pages a merge reads again (a re-read of
 /// a cross-chunk duplicate, a channel map that changed), go when the engine releases the
 /// merged chunks ([`release_merged`]), as all pages did before. Resident mapped
 /// pages are then about the chunks being decoded, not the two batches in flight: peak RSS
