@@ -400,6 +400,49 @@ fn closed_stdout_pipe_exits_0_quietly() {
     );
 }
 
+/// `stats` and `inspect` piped into `head` the same: exit 0 and nothing said, in every
+/// format. The capture has 2,000 symbols, so each report is far more than a pipe buffer
+/// (64 KiB) and the write surely meets the closed pipe.
+#[test]
+fn reports_to_a_closed_stdout_pipe_exit_0_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cap = String::new();
+    for k in 0..2000u64 {
+        cap.push_str(&format!(
+            "{{\"e\":\"trade\",\"E\":1718841600000,\"s\":\"S{k}USDT\",\"t\":{k},\"p\":\"1.5\",\"q\":\"2\",\"T\":1718841600000,\"m\":true,\"M\":true}}\n"
+        ));
+    }
+    let p = write_temp(tmp.path(), "many.jsonl", cap.as_bytes());
+    let p = p.to_string_lossy();
+    for args in [
+        vec!["stats", "--format", "json"],
+        vec!["stats", "--format", "csv"],
+        vec!["stats", "--format", "table"],
+        vec!["inspect", "--format", "json"],
+        vec!["inspect"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tapebar"))
+            .args(&args)
+            .arg(&*p)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first).unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        // The reader is dropped here: the pipe is closed.
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("error") && !err.to_lowercase().contains("broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn empty_input_gives_just_the_header() {
     let tmp = tempfile::tempdir().unwrap();

@@ -306,8 +306,9 @@ pub fn run(args: InspectArgs) -> Result<i32> {
             let v = Value::Array(all.iter().map(|i| Value::Object(to_json(i))).collect());
             let mut root = Map::new();
             root.insert("inputs".into(), v);
+            // `io::Error::from` keeps the kind of a write error (a closed pipe is quiet).
             serde_json::to_writer_pretty(&mut w, &Value::Object(root))
-                .map_err(io::Error::other)
+                .map_err(io::Error::from)
                 .and_then(|_| writeln!(w))
         }
         InspectFormat::Table => all.iter().try_for_each(|i| write_text(&mut w, i)),

@@ -199,8 +199,9 @@ pub fn run(args: StatsArgs) -> Result<i32> {
                 "inputs".into(),
                 Value::Array(input_list.into_iter().map(Value::Object).collect()),
             );
+            // `io::Error::from` keeps the kind of a write error (a closed pipe is quiet).
             serde_json::to_writer_pretty(&mut w, &Value::Object(root))
-                .map_err(io::Error::other)
+                .map_err(io::Error::from)
                 .and_then(|_| writeln!(w))
         }
         Format::Csv => write_csv(&mut w, &symbols),
@@ -427,12 +428,21 @@ fn write_csv(w: &mut dyn Write, symbols: &[Map<String, Value>]) -> io::Result<()
             m.keys().cloned().collect()
         }
     };
-    out.write_record(&keys).map_err(io::Error::other)?;
+    out.write_record(&keys).map_err(csv_io)?;
     for m in symbols {
         out.write_record(keys.iter().map(|k| text(&m[k])))
-            .map_err(io::Error::other)?;
+            .map_err(csv_io)?;
     }
     out.flush()
+}
+
+/// A CSV error as an I/O error of the same kind where it is one (`csv`'s own conversion
+/// makes every error `Other`, so a closed pipe read as a failure).
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io::Error::new(io.kind(), e),
+        _ => io::Error::other(e),
+    }
 }
 
 /// Columns of the table: (header, key).
