@@ -369,16 +369,27 @@ fn an_output_directory_without_bars_is_fine() {
 #[test]
 fn closed_stdout_pipe_exits_0_quietly() {
     // 10 ms bars of the sample: ~1.8 MB of CSV, far more than a pipe buffer.
+    let args = [
+        "aggregate",
+        "--interval",
+        "10ms",
+        "-o",
+        "-",
+        "testdata/sample.jsonl",
+    ];
+    let first = first_line_then_close(&args);
+    assert_eq!(
+        first,
+        "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
+    );
+}
+
+/// Runs tapebar with `args` (from the project root), reads the first line of its output,
+/// closes the pipe, and checks that it exits 0 and says nothing of an error.
+fn first_line_then_close(args: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tapebar"))
         .current_dir(root())
-        .args([
-            "aggregate",
-            "--interval",
-            "10ms",
-            "-o",
-            "-",
-            "testdata/sample.jsonl",
-        ])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -387,17 +398,14 @@ fn closed_stdout_pipe_exits_0_quietly() {
     let mut first = String::new();
     BufReader::new(stdout).read_line(&mut first).unwrap();
     // The reader is dropped here: the pipe is closed.
-    assert_eq!(
-        first,
-        "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
-    );
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     assert!(
         !err.contains("error") && !err.to_lowercase().contains("broken pipe"),
-        "{err}"
+        "{args:?}: {err}"
     );
+    first
 }
 
 /// `stats` and `inspect` piped into `head` the same: exit 0 and nothing said, in every
@@ -415,31 +423,14 @@ fn reports_to_a_closed_stdout_pipe_exit_0_quietly() {
     let p = write_temp(tmp.path(), "many.jsonl", cap.as_bytes());
     let p = p.to_string_lossy();
     for args in [
-        vec!["stats", "--format", "json"],
-        vec!["stats", "--format", "csv"],
-        vec!["stats", "--format", "table"],
-        vec!["inspect", "--format", "json"],
-        vec!["inspect"],
+        ["stats", "--format", "json"],
+        ["stats", "--format", "csv"],
+        ["stats", "--format", "table"],
+        ["inspect", "--format", "json"],
+        ["inspect", "--format", "table"],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tapebar"))
-            .args(&args)
-            .arg(&*p)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first).unwrap();
+        let first = first_line_then_close(&[args[0], args[1], args[2], &p]);
         assert!(!first.is_empty(), "{args:?}");
-        // The reader is dropped here: the pipe is closed.
-        let out = child.wait_with_output().unwrap();
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
-        assert!(
-            !err.contains("error") && !err.to_lowercase().contains("broken pipe"),
-            "{args:?}: {err}"
-        );
     }
 }
 
