@@ -12,7 +12,8 @@ use crate::trade::Trade;
 /// compare by value (`1.10` equals `1.1`, through [`Decimal`]'s order), so nothing is
 /// normalised per trade. Under a third of the size of three plain fields ([`WideSig`], 80
 /// bytes): the lists of signatures are most of what `stats` keeps beyond `aggregate`, and
-/// keeping them is most of its extra time (docs/stats.md, "Signatures, part by part").
+/// keeping them is most of its extra time (docs/stats-performance.md, "Signatures, part by
+/// part").
 #[derive(Clone, Copy, Debug)]
 struct Sig {
     time: i64,
@@ -502,7 +503,8 @@ impl SigSet {
 /// Whether `run` holds the signature of these fields. Taking the fields, not a reference
 /// (as `contains` would), keeps the caller's signature in registers: through the stack,
 /// the push that follows read it back whole right after it was stored in two halves, and
-/// stalled on that (the costliest instruction of `stats` in a profile, docs/stats.md).
+/// stalled on that (the costliest instruction of `stats` in a profile,
+/// docs/stats-performance.md).
 #[inline(never)]
 fn run_has(run: &[Sig], time: i64, price: u64, size: u64) -> bool {
     let s = Sig { time, price, size };
