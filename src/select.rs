@@ -131,6 +131,40 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// The names of `--symbols` and `--venues` that select nothing, each with its flag:
+    /// a venue with no trades in the candidates, a symbol with none at any venue that
+    /// `--venues` keeps. A misspelt name would otherwise give an empty result and no word
+    /// of why.
+    pub fn unmatched(&self, cands: &[Candidate]) -> Vec<(&'static str, String)> {
+        let venue_kept = |v: &str| {
+            self.venues.is_empty() || self.venues.iter().any(|x| x.eq_ignore_ascii_case(v))
+        };
+        let mut out = Vec::new();
+        for v in &self.venues {
+            if !cands.iter().any(|c| c.venue.eq_ignore_ascii_case(v)) {
+                out.push(("--venues", v.clone()));
+            }
+        }
+        for s in &self.symbols {
+            if !cands
+                .iter()
+                .any(|c| c.symbol.eq_ignore_ascii_case(s) && venue_kept(c.venue))
+            {
+                out.push(("--symbols", s.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// One warning line on stderr per name of [`Selection::unmatched`].
+pub fn warn_unmatched(unmatched: &[(&'static str, String)]) {
+    for (flag, name) in unmatched {
+        crate::say!("tapebar: warning: {flag} `{name}` matches no trades");
+    }
+}
+
 /// `A,B,C` → `["A", "B", "C"]` (blank items dropped).
 pub fn parse_list(text: &str) -> Vec<String> {
     text.split(',')
@@ -228,6 +262,33 @@ mod tests {
             ..Selection::default()
         };
         assert_eq!(sel.keep(&cands), [true, true, false]);
+    }
+
+    #[test]
+    fn names_that_select_nothing_are_told() {
+        let c = |venue, symbol| Candidate {
+            venue,
+            symbol,
+            quote_volume: Sum::ZERO,
+            best_24h: Sum::ZERO,
+        };
+        let cands = [c("binance", "BTCUSDT"), c("kraken", "XBT/USD")];
+        let sel = Selection {
+            symbols: vec!["btcusdt".into(), "NOPE".into(), "XBT/USD".into()],
+            venues: vec!["Binance".into(), "bitmex".into()],
+            ..Selection::default()
+        };
+        // XBT/USD is traded, but only at a venue --venues leaves out.
+        assert_eq!(
+            sel.unmatched(&cands),
+            [
+                ("--venues", "bitmex".to_string()),
+                ("--symbols", "NOPE".to_string()),
+                ("--symbols", "XBT/USD".to_string()),
+            ]
+        );
+        assert!(Selection::default().unmatched(&cands).is_empty());
+        assert!(sel.unmatched(&[]).len() == 5);
     }
 
     #[test]

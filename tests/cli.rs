@@ -434,6 +434,45 @@ fn reports_to_a_closed_stdout_pipe_exit_0_quietly() {
     }
 }
 
+/// A `--symbols` or `--venues` name that selects nothing is told on stderr, once, by both
+/// commands; the names that do select something are not, and the run still succeeds.
+#[test]
+fn selection_names_that_match_nothing_are_warned_about() {
+    let sample = "testdata/sample.jsonl";
+    let sel = [
+        "--symbols",
+        "btcusdt,NOPEUSDT",
+        "--venues",
+        "binance,nowhere",
+    ];
+    let stats = tapebar()
+        .args(["stats", "-q", "--format", "csv"])
+        .args(sel)
+        .arg(sample)
+        .output()
+        .unwrap();
+    let agg = aggregate(&[&["-q", "-o", "-"][..], &sel[..], &[sample][..]].concat());
+    for (what, out) in [("stats", stats), ("aggregate", agg)] {
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "tapebar: warning: --venues `nowhere` matches no trades",
+                "tapebar: warning: --symbols `NOPEUSDT` matches no trades",
+            ],
+            "{what}"
+        );
+        // The name that matches still selects its rows.
+        let csv = text(&out.stdout);
+        assert!(
+            csv.lines().nth(1).unwrap().starts_with("binance,BTCUSDT,"),
+            "{what}: {csv}"
+        );
+    }
+}
+
 #[test]
 fn empty_input_gives_just_the_header() {
     let tmp = tempfile::tempdir().unwrap();

@@ -128,6 +128,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
     }
 
     // --symbols, --venues, --top, --min-quote-volume-24h: which rows are written.
+    let mut unmatched = Vec::new();
     if !selection.is_all() {
         let rows: Vec<((&str, &str), usize)> = chosen.iter().map(|(&k, &si)| (k, si)).collect();
         let cands: Vec<Candidate> = rows
@@ -143,6 +144,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
             })
             .collect();
         let keep = selection.keep(&cands);
+        unmatched = selection.unmatched(&cands);
         for (((k, _), _), keep) in rows.iter().zip(&cands).zip(keep) {
             if !keep {
                 chosen.remove(k);
@@ -177,6 +179,7 @@ pub fn run(args: AggregateArgs) -> Result<i32> {
             crate::say!("tapebar: {}", report::summary_line(&r.display, &r.counts));
         }
     }
+    crate::select::warn_unmatched(&unmatched);
     Ok(if failed { 1 } else { 0 })
 }
 

@@ -152,7 +152,9 @@ pub fn run(args: StatsArgs) -> Result<i32> {
             best_24h: figures[si].best_window_quote_volume,
         })
         .collect();
-    let keep = args.select.selection().keep(&cands);
+    let selection = args.select.selection();
+    let keep = selection.keep(&cands);
+    let unmatched = selection.unmatched(&cands);
     let kept: Vec<(&str, &str, usize)> = rows
         .iter()
         .zip(&keep)
@@ -223,6 +225,7 @@ pub fn run(args: StatsArgs) -> Result<i32> {
             crate::say!("tapebar: warning: `{}`: {w}", r.display);
         }
     }
+    crate::select::warn_unmatched(&unmatched);
     if failed {
         return Ok(1);
     }
