@@ -226,6 +226,30 @@ impl SigSet {
         &piece[lo..lo + n]
     }
 
+    // The rare paths of `add`, out of line: the loop that decodes and takes trades keeps
+    // to fewer instruction cache lines.
+
+    /// The first signature of the set is coming.
+    #[cold]
+    #[inline(never)]
+    fn start(&mut self) {
+        self.tidy.reserve(8);
+        self.times = 1;
+        self.run = 1;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_late(&mut self, s: Sig) {
+        self.extra_mut().late.push(s);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_wide(&mut self, t: &Trade) {
+        self.extra_mut().wide.push((t.time, t.price, t.size));
+    }
+
     /// The full tidy list becomes a piece, and a new one of twice its room takes the next
     /// signature, which starts a new trade time: no copy, as growing the list would make.
     #[cold]
@@ -317,16 +341,12 @@ impl BucketObs for SigSet {
     #[inline(always)]
     fn add(&mut self, t: &Trade) {
         let Some(s) = Sig::of(t) else {
-            self.extra_mut().wide.push((t.time, t.price, t.size));
+            self.add_wide(t);
             return;
         };
         let last = (!self.tidy.is_empty()).then_some(self.last);
         match last {
-            None => {
-                self.tidy.reserve(8);
-                self.times = 1;
-                self.run = 1;
-            }
+            None => self.start(),
             Some(last) if s.time > last => {
                 self.times += 1;
                 self.run = 1;
@@ -349,7 +369,7 @@ impl BucketObs for SigSet {
                 self.run += 1;
             }
             Some(_) => {
-                self.extra_mut().late.push(s);
+                self.add_late(s);
                 return;
             }
         }

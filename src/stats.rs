@@ -175,6 +175,18 @@ impl StatsChunk {
     }
 }
 
+/// A chunk group's signature list, at its first trade: room for 1.5 times as many as the
+/// series' previous group took. Out of line, as it runs once per group.
+#[cold]
+#[inline(never)]
+fn make_room(e: &mut ChunkSeries, b: &mut SigSet) {
+    if e.taken > 0 {
+        e.hint = e.taken;
+    }
+    e.taken = 0;
+    b.reserve(e.hint as usize + e.hint as usize / 2);
+}
+
 /// Trades left out by the engine's rules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Skips {
@@ -241,11 +253,7 @@ impl WorkerObs for StatsWorker {
         debug_assert_eq!(c.current, c.group_series[group as usize]);
         let e = &mut c.series[c.current as usize];
         if b.room() == 0 {
-            if e.taken > 0 {
-                e.hint = e.taken;
-            }
-            e.taken = 0;
-            b.reserve(e.hint as usize + e.hint as usize / 2);
+            make_room(e, b);
         }
         e.taken += 1;
         b.add(t);
