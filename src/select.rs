@@ -98,19 +98,46 @@ impl Selection {
             && self.min_quote_volume_24h.is_none()
     }
 
+    /// Whether `--symbols` lets `symbol` through (ASCII case ignored).
+    fn keeps_symbol(&self, symbol: &str) -> bool {
+        self.symbols.is_empty() || self.symbols.iter().any(|s| s.eq_ignore_ascii_case(symbol))
+    }
+
+    /// Whether `--venues` lets `venue` through (ASCII case ignored).
+    fn keeps_venue(&self, venue: &str) -> bool {
+        self.venues.is_empty() || self.venues.iter().any(|v| v.eq_ignore_ascii_case(venue))
+    }
+
+    /// The names of `--symbols` and `--venues` that select nothing, each with its flag:
+    /// a venue with no trades in the candidates, a symbol with none at any venue that
+    /// `--venues` keeps. A misspelt name would otherwise give an empty result and no word
+    /// of why.
+    pub fn unmatched(&self, cands: &[Candidate]) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for v in &self.venues {
+            if !cands.iter().any(|c| c.venue.eq_ignore_ascii_case(v)) {
+                out.push(("--venues", v.clone()));
+            }
+        }
+        for s in &self.symbols {
+            if !cands
+                .iter()
+                .any(|c| c.symbol.eq_ignore_ascii_case(s) && self.keeps_venue(c.venue))
+            {
+                out.push(("--symbols", s.clone()));
+            }
+        }
+        out
+    }
+
     /// The indexes of the candidates kept, in the candidates' order. Name filters apply
     /// first, then the 24 h volume floor, then `--top` among what is left.
     pub fn keep(&self, cands: &[Candidate]) -> Vec<bool> {
         let mut keep: Vec<bool> = cands
             .iter()
             .map(|c| {
-                (self.symbols.is_empty()
-                    || self
-                        .symbols
-                        .iter()
-                        .any(|s| s.eq_ignore_ascii_case(c.symbol)))
-                    && (self.venues.is_empty()
-                        || self.venues.iter().any(|v| v.eq_ignore_ascii_case(c.venue)))
+                self.keeps_symbol(c.symbol)
+                    && self.keeps_venue(c.venue)
                     && self
                         .min_quote_volume_24h
                         .is_none_or(|v| cmp_sums(c.best_24h, v.to_sum()) != Ordering::Less)
@@ -128,33 +155,6 @@ impl Selection {
             }
         }
         keep
-    }
-}
-
-impl Selection {
-    /// The names of `--symbols` and `--venues` that select nothing, each with its flag:
-    /// a venue with no trades in the candidates, a symbol with none at any venue that
-    /// `--venues` keeps. A misspelt name would otherwise give an empty result and no word
-    /// of why.
-    pub fn unmatched(&self, cands: &[Candidate]) -> Vec<(&'static str, String)> {
-        let venue_kept = |v: &str| {
-            self.venues.is_empty() || self.venues.iter().any(|x| x.eq_ignore_ascii_case(v))
-        };
-        let mut out = Vec::new();
-        for v in &self.venues {
-            if !cands.iter().any(|c| c.venue.eq_ignore_ascii_case(v)) {
-                out.push(("--venues", v.clone()));
-            }
-        }
-        for s in &self.symbols {
-            if !cands
-                .iter()
-                .any(|c| c.symbol.eq_ignore_ascii_case(s) && venue_kept(c.venue))
-            {
-                out.push(("--symbols", s.clone()));
-            }
-        }
-        out
     }
 }
 
@@ -288,7 +288,7 @@ mod tests {
             ]
         );
         assert!(Selection::default().unmatched(&cands).is_empty());
-        assert!(sel.unmatched(&[]).len() == 5);
+        assert_eq!(sel.unmatched(&[]).len(), 5);
     }
 
     #[test]
