@@ -377,7 +377,7 @@ fn closed_stdout_pipe_exits_0_quietly() {
         "-",
         "testdata/sample.jsonl",
     ];
-    let first = first_line_then_close(&args);
+    let (first, _) = first_line_then_close(&args, 0);
     assert_eq!(
         first,
         "venue,symbol,ts,open,high,low,close,volume,trades,quote_volume,buy_volume\n"
@@ -385,8 +385,9 @@ fn closed_stdout_pipe_exits_0_quietly() {
 }
 
 /// Runs tapebar with `args` (from the project root), reads the first line of its output,
-/// closes the pipe, and checks that it exits 0 and says nothing of an error.
-fn first_line_then_close(args: &[&str]) -> String {
+/// closes the pipe, and checks that it exits with `code` and says nothing of an error.
+/// Returns that line and what it wrote to stderr.
+fn first_line_then_close(args: &[&str], code: i32) -> (String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tapebar"))
         .current_dir(root())
         .args(args)
@@ -400,19 +401,19 @@ fn first_line_then_close(args: &[&str]) -> String {
     // The reader is dropped here: the pipe is closed.
     let out = child.wait_with_output().unwrap();
     let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
     assert!(
         !err.contains("error") && !err.to_lowercase().contains("broken pipe"),
         "{args:?}: {err}"
     );
-    first
+    (first, err)
 }
 
 /// `stats` and `inspect` piped into `head` the same: exit 0 and nothing said, in every
-/// format. The capture has 2,000 symbols, so each report is far more than a pipe buffer
-/// (64 KiB) and the write surely meets the closed pipe.
+/// format; a failed gate still exits 3. The capture has 2,000 symbols, so each report is
+/// far more than a pipe buffer (64 KiB) and the write surely meets the closed pipe.
 #[test]
-fn reports_to_a_closed_stdout_pipe_exit_0_quietly() {
+fn reports_to_a_closed_stdout_pipe_are_quiet() {
     let tmp = tempfile::tempdir().unwrap();
     let mut cap = String::new();
     for k in 0..2000u64 {
@@ -429,9 +430,13 @@ fn reports_to_a_closed_stdout_pipe_exit_0_quietly() {
         ["inspect", "--format", "json"],
         ["inspect", "--format", "table"],
     ] {
-        let first = first_line_then_close(&[args[0], args[1], args[2], &p]);
+        let (first, _) = first_line_then_close(&[args[0], args[1], args[2], &p], 0);
         assert!(!first.is_empty(), "{args:?}");
     }
+    // The closed pipe does not hide a failed gate: exit 3, and the gate is named.
+    let gate = ["stats", "--format", "json", "--fail-on", "trades>0", &p];
+    let (_, err) = first_line_then_close(&gate, 3);
+    assert!(err.contains("gate failed: binance S0USDT"), "{err}");
 }
 
 /// A `--symbols` or `--venues` name that selects nothing is told on stderr, once, by both

@@ -315,8 +315,10 @@ pub fn run(args: InspectArgs) -> Result<i32> {
     }
     .and_then(|_| w.flush());
     match res {
+        // A reader that stopped early (`| head`) is not an error; an input that could not
+        // be read below still is.
         Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(e).context("cannot write to stdout"),
     }
     for i in &all {

@@ -211,8 +211,10 @@ pub fn run(args: StatsArgs) -> Result<i32> {
     }
     .and_then(|_| w.flush());
     match res {
+        // A reader that stopped early (`| head`) is not an error, but the gates and the
+        // inputs' errors below still decide the exit status.
         Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(e).context("cannot write the report to stdout"),
     }
 
